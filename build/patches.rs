@@ -1,0 +1,636 @@
+//! Named fixes for the nRF Cloud OpenAPI documents, applied by `build.rs` before code generation.
+//!
+//! The documents in `openapi/` are never edited by hand. Each quirk that breaks progenitor, or that
+//! makes the generated client misbehave at run time, gets one function here. Every function returns
+//! the JSON pointers it changed, and [`REST`] / [`PROVISIONING`] say how many changes each document
+//! must see. `build.rs` fails when a count differs, so a patch whose target upstream fixed (or
+//! reshaped) is noticed at once and deleted or updated, never silently left as a no-op.
+//!
+//! This file depends on `serde_json` only: `build.rs`, the root package's tests and `xtask` all
+//! include it with `#[path]`.
+
+use serde_json::{Map, Value, json};
+
+/// A patch: its name (stable, used in messages and `NRFCLOUD_SKIP_PATCHES`) and its function.
+pub struct Patch {
+    /// Kebab-case name, e.g. `device-id-regex`.
+    pub name: &'static str,
+    /// Applies the fix and returns the JSON pointers it changed.
+    pub apply: fn(&mut Value) -> Vec<String>,
+}
+
+/// A patch together with the number of changes it must make on one document.
+pub struct Step {
+    /// The patch.
+    pub patch: Patch,
+    /// Exactly how many JSON pointers the patch must change.
+    pub expect: usize,
+}
+
+macro_rules! step {
+    ($name:literal, $f:path, $n:expr) => {
+        Step {
+            patch: Patch {
+                name: $name,
+                apply: $f,
+            },
+            expect: $n,
+        }
+    };
+}
+
+/// Patches for `openapi/nrfcloud-rest.json`, in the order they run.
+pub const REST: &[Step] = &[
+    step!("anyof-identical", anyof_identical, 1),
+    step!("anyof-rewrite", anyof_rewrite, 30),
+    step!("unique-opids", unique_opids, 0),
+    step!("raw-uploads", raw_uploads, 4),
+    step!("binary-206", binary_206, 2),
+    step!("head-no-content", head_no_content, 2),
+    step!("device-id-regex", device_id_regex, 51),
+    step!("optional-bodies", optional_bodies, 4),
+    step!("if-match", if_match, 6),
+    step!("typed-errors", typed_errors, 82),
+];
+
+/// Patches for `openapi/nrfcloud-provisioning.json`, in the order they run.
+pub const PROVISIONING: &[Step] = &[
+    step!("multi-media-bodies", multi_media_bodies, 2),
+    step!("csv-bodies", csv_bodies, 1),
+    step!("merge-success-responses", merge_success_responses, 2),
+    step!("drop-empty-success-twins", drop_empty_success_twins, 2),
+    step!("typed-errors", typed_errors, 25),
+];
+
+/// Vendor extension that records the `Content-Type` a raw upload must be sent with. progenitor
+/// ignores `x-` keys; `build.rs` copies it into the operation table that the hooks read.
+pub const UPLOAD_MEDIA_TYPE: &str = "x-nrfcloud-upload-media-type";
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Escapes one JSON-pointer segment (RFC 6901).
+pub fn esc(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Calls `f(pointer, operation, method)` for every operation of the document, in path order.
+fn for_each_op(doc: &mut Value, mut f: impl FnMut(&str, &mut Map<String, Value>, &str)) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            if let Some(op) = op.as_object_mut() {
+                f(&format!("/paths/{}/{method}", esc(path)), op, method);
+            }
+        }
+    }
+}
+
+/// Calls `f(pointer, object)` for every JSON object in the tree, parents before children.
+fn for_each_object(v: &mut Value, ptr: &str, f: &mut impl FnMut(&str, &mut Map<String, Value>)) {
+    match v {
+        Value::Object(map) => {
+            f(ptr, map);
+            for (k, child) in map.iter_mut() {
+                for_each_object(child, &format!("{ptr}/{}", esc(k)), f);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                for_each_object(child, &format!("{ptr}/{i}"), f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `Value::pointer` for an operation object: `pointer` starts with `/`.
+fn at<'a>(op: &'a Map<String, Value>, pointer: &str) -> Option<&'a Value> {
+    let (first, rest) = pointer[1..]
+        .split_once('/')
+        .map_or((&pointer[1..], ""), |(f, r)| (f, r));
+    let v = op.get(first)?;
+    if rest.is_empty() {
+        Some(v)
+    } else {
+        v.pointer(&format!("/{rest}"))
+    }
+}
+
+/// `Value::pointer_mut` for an operation object.
+fn at_mut<'a>(op: &'a mut Map<String, Value>, pointer: &str) -> Option<&'a mut Value> {
+    let (first, rest) = pointer[1..]
+        .split_once('/')
+        .map_or((&pointer[1..], ""), |(f, r)| (f, r));
+    let v = op.get_mut(first)?;
+    if rest.is_empty() {
+        Some(v)
+    } else {
+        v.pointer_mut(&format!("/{rest}"))
+    }
+}
+
+/// Follows a local `$ref` (one level) to the schema it names.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(schema),
+        None => schema,
+    }
+}
+
+/// tsoa emits `UsageMetricDate = anyOf[string, string]`. progenitor's builder interface panics on
+/// it as a query parameter (progenitor#1221, `left: "exclusive_end" right: "body"`). An `anyOf`
+/// whose members are all equal is exactly that member.
+pub fn anyof_identical(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_object(doc, "", &mut |ptr, obj| {
+        let Some(Value::Array(members)) = obj.get("anyOf") else {
+            return;
+        };
+        if members.len() < 2 || members.iter().any(|m| m != &members[0]) {
+            return;
+        }
+        let Some(Value::Object(member)) = obj.remove("anyOf").map(|m| m[0].clone()) else {
+            return;
+        };
+        obj.extend(member);
+        touched.push(ptr.to_string());
+    });
+    touched
+}
+
+/// typify turns an `anyOf` whose members overlap (`Enum | string`, `Device | {}`) into a struct
+/// of `#[serde(flatten)]` options that cannot decode a plain JSON string and silently drops
+/// objects that fail a member: every `GenericDevice` fails (`expected struct
+/// GenericDeviceSubType`) and `FetchDevice` falls back to `{}`. tsoa means "one of these": an
+/// `anyOf` of strings becomes one string (one enum when every member is an enum), and any other
+/// `anyOf` becomes `oneOf`, which typify renders as an untagged enum tried in order.
+pub fn anyof_rewrite(doc: &mut Value) -> Vec<String> {
+    // Decide on a read-only copy so `$ref`s can be resolved while the tree is mutated.
+    let snapshot = doc.clone();
+    let mut touched = Vec::new();
+    for_each_object(doc, "", &mut |ptr, obj| {
+        let Some(Value::Array(members)) = obj.get("anyOf") else {
+            return;
+        };
+        let resolved: Vec<&Value> = members.iter().map(|m| resolve(&snapshot, m)).collect();
+        let all_strings = resolved
+            .iter()
+            .all(|m| m.get("type") == Some(&json!("string")));
+        if all_strings {
+            let enums: Option<Vec<Value>> = resolved
+                .iter()
+                .map(|m| m.get("enum").and_then(Value::as_array).cloned())
+                .collect::<Option<Vec<_>>>()
+                .map(|lists| lists.into_iter().flatten().collect());
+            obj.remove("anyOf");
+            obj.insert("type".into(), json!("string"));
+            if let Some(mut values) = enums {
+                values.dedup();
+                obj.insert("enum".into(), Value::Array(values));
+            }
+        } else {
+            let members = obj.remove("anyOf").unwrap_or_default();
+            obj.insert("oneOf".into(), members);
+        }
+        touched.push(ptr.to_string());
+    });
+    touched
+}
+
+/// progenitor requires unique operationIds (`duplicate operation ID`). The live document reuses
+/// `GetAssistanceData` and `GetPredictedAssistanceData` on their deprecated A-GPS twins (the
+/// reconstructed snapshot already renamed them, hence 0 there). Later duplicates get the method
+/// and an index appended, e.g. `GetAssistanceDataGet2`.
+pub fn unique_opids(doc: &mut Value) -> Vec<String> {
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, method| {
+        let Some(id) = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
+            return;
+        };
+        let n = seen.entry(id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            let mut m = method.to_string();
+            m[..1].make_ascii_uppercase();
+            op.insert("operationId".into(), json!(format!("{id}{m}{n}")));
+            touched.push(format!("{ptr}/operationId"));
+        }
+    });
+    touched
+}
+
+fn binary_body(media_type: Option<&str>) -> Value {
+    let mut body = json!({
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "required": true
+    });
+    if let Some(mt) = media_type {
+        body[UPLOAD_MEDIA_TYPE] = json!(mt);
+    }
+    body
+}
+
+/// tsoa declares the CSV and zip uploads (OnboardDevices, RegisterCertificates,
+/// RegisterPublicKeys, UploadFirmware) as a JSON `string` body plus a required `content-type`
+/// header parameter. progenitor then JSON-encodes the CSV (`"nrf-1,tag1,,\n"`, quotes and escaped
+/// newlines) under a `text/csv` header, so the server sees one malformed row. The body becomes raw
+/// bytes (`application/octet-stream`, which both content-type enums allow) and the parameter goes;
+/// the operation table tells the hooks to send `text/csv` where the enum offers it.
+pub fn raw_uploads(doc: &mut Value) -> Vec<String> {
+    let snapshot = doc.clone();
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, _| {
+        let is_ct = |p: &Value| {
+            p.get("in") == Some(&json!("header"))
+                && p.get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_ascii_lowercase)
+                    .as_deref()
+                    == Some("content-type")
+        };
+        let Some(Value::Array(params)) = op.get("parameters") else {
+            return;
+        };
+        let Some(ct) = params.iter().find(|p| is_ct(p)) else {
+            return;
+        };
+        let json_string = at(op, "/requestBody/content/application~1json/schema/type")
+            .and_then(Value::as_str)
+            == Some("string");
+        if !json_string {
+            return;
+        }
+        let allowed = ct.get("schema").map(|s| resolve(&snapshot, s));
+        let csv = allowed
+            .and_then(|s| s.get("enum"))
+            .and_then(Value::as_array)
+            .is_some_and(|e| e.contains(&json!("text/csv")));
+        if let Some(Value::Array(params)) = op.get_mut("parameters") {
+            params.retain(|p| !is_ct(p));
+            if params.is_empty() {
+                op.remove("parameters");
+            }
+        }
+        op.insert("requestBody".into(), binary_body(csv.then_some("text/csv")));
+        touched.push(format!("{ptr}/requestBody"));
+    });
+    touched
+}
+
+/// The A-GNSS/A-GPS 206 responses are declared `application/json` `string/byte`, so progenitor
+/// would JSON-decode binary assistance data and fail. They become `application/octet-stream`,
+/// which progenitor hands back as a raw byte stream.
+pub fn binary_206(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, _| {
+        let Some(resp) = at_mut(op, "/responses/206") else {
+            return;
+        };
+        let Some(schema) = resp.pointer("/content/application~1json/schema") else {
+            return;
+        };
+        if schema.get("format") != Some(&json!("byte")) {
+            return;
+        }
+        resp["content"] =
+            json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}});
+        touched.push(format!("{ptr}/responses/206"));
+    });
+    touched
+}
+
+/// HEAD responses (GetFileSize, GetAssistanceDataSize) are declared with a JSON body, which a
+/// HEAD response never has: decoding the empty body would fail. Their `content` is dropped.
+pub fn head_no_content(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, method| {
+        if method != "head" {
+            return;
+        }
+        let Some(Value::Object(responses)) = op.get_mut("responses") else {
+            return;
+        };
+        for (code, resp) in responses.iter_mut() {
+            if resp
+                .as_object_mut()
+                .and_then(|r| r.remove("content"))
+                .is_some()
+            {
+                touched.push(format!("{ptr}/responses/{code}/content"));
+            }
+        }
+    });
+    touched
+}
+
+/// tsoa copies the JavaScript regex literal `/^[a-z0-9:_-]{1,128}$/i` into `pattern`. As an
+/// ECMA-262 pattern it demands literal slashes and an `i`, so no real device id
+/// (`nrf-352656100123456`) matches and every device call fails before sending. The literal
+/// means `^[a-zA-Z0-9:_-]{1,128}$`.
+pub fn device_id_regex(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_object(doc, "", &mut |ptr, obj| {
+        if obj.get("pattern") == Some(&json!("/^[a-z0-9:_-]{1,128}$/i")) {
+            obj.insert("pattern".into(), json!("^[a-zA-Z0-9:_-]{1,128}$"));
+            touched.push(format!("{ptr}/pattern"));
+        }
+    });
+    touched
+}
+
+/// progenitor cannot leave a body out: an optional string body fails at `send()` with `body was
+/// not initialized`, an optional object body is always sent as `{}`. DeleteDevice's optional
+/// body (a legacy ownership code) is dropped, because a DELETE is almost always sent without
+/// one. The other optional bodies (UpdateDeviceImage, StartScanForBLEDevices,
+/// GetAssistanceData) are marked required, which states what the generated client does anyway.
+pub fn optional_bodies(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, method| {
+        let Some(body) = op.get_mut("requestBody") else {
+            return;
+        };
+        if body.get("required") == Some(&json!(true)) {
+            return;
+        }
+        if method == "delete" {
+            op.remove("requestBody");
+        } else {
+            body["required"] = json!(true);
+        }
+        touched.push(format!("{ptr}/requestBody"));
+    });
+    touched
+}
+
+/// Operations that update an existing device document and take `If-Match`.
+const IF_MATCH_OPS: [&str; 6] = [
+    "UpdateDeviceName",
+    "UpdateDeviceTags",
+    "UpdateDeviceState",
+    "UpdateDeviceImage",
+    "DeleteDeviceImage",
+    "DeleteDevice",
+];
+
+/// The REST overview documents optimistic concurrency (UpdateDeviceName "and other updates of
+/// existing resources"): send the device's version as `If-Match`, get 412 PreconditionFailedError
+/// when it is stale. The document declares no such header, and progenitor can add a request header
+/// only from a parameter, so each device-document update gets an optional `If-Match`.
+pub fn if_match(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, _| {
+        let id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !IF_MATCH_OPS.contains(&id) {
+            return;
+        }
+        let params = op.entry("parameters").or_insert_with(|| json!([]));
+        let Some(params) = params.as_array_mut() else {
+            return;
+        };
+        if params
+            .iter()
+            .any(|p| p.get("name").and_then(Value::as_str) == Some("If-Match"))
+        {
+            return;
+        }
+        params.push(json!({
+            "in": "header",
+            "name": "If-Match",
+            "required": false,
+            "description": "The version last read (ETag or `$meta.version`); a stale value gets 412.",
+            "schema": {"type": "string"}
+        }));
+        touched.push(format!("{ptr}/parameters/If-Match"));
+    });
+    touched
+}
+
+/// The REST document declares no error bodies (only a content-less 422 on the CSV uploads), so
+/// every error would be an untyped `UnexpectedResponse`; mixing a typed and a content-less error
+/// also panics progenitor (`response_types.len() <= 1`). nRF Cloud answers errors with
+/// `{code, message}` (nRF codes such as 40410), so every operation gets `4XX`/`5XX` with an
+/// `NrfCloudError` body in place of its declared error responses.
+pub fn typed_errors(doc: &mut Value) -> Vec<String> {
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .expect("the document has components.schemas");
+    schemas.entry("NrfCloudError").or_insert_with(|| {
+        json!({
+            "type": "object",
+            "description": "nRF Cloud error body; `code` is the nRF error code (e.g. 40410).",
+            "properties": {"code": {"type": "integer"}, "message": {"type": "string"}},
+            "required": ["message"]
+        })
+    });
+    let error = json!({
+        "description": "nRF Cloud error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NrfCloudError"}}}
+    });
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, _| {
+        let Some(Value::Object(responses)) = op.get_mut("responses") else {
+            return;
+        };
+        responses.retain(|code, _| code.starts_with('2'));
+        responses.insert("4XX".into(), error.clone());
+        responses.insert("5XX".into(), error.clone());
+        touched.push(format!("{ptr}/responses"));
+    });
+    touched
+}
+
+/// ClaimDeviceOwnership takes a JSON claim and, on the same endpoint, a CSV bulk claim
+/// (provisioning-api.md §2.6 variants B and C). progenitor panics on a body with two media types
+/// (`more media types than expected`). The body becomes raw bytes and a required `Content-Type`
+/// header parameter, listing the original media types, lets the caller say which form it sends.
+pub fn multi_media_bodies(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, _| {
+        let Some(Value::Object(content)) = at(op, "/requestBody/content") else {
+            return;
+        };
+        if content.len() < 2 {
+            return;
+        }
+        let media: Vec<Value> = content.keys().map(|k| json!(k)).collect();
+        op.insert("requestBody".into(), binary_body(None));
+        let params = op.entry("parameters").or_insert_with(|| json!([]));
+        if let Some(params) = params.as_array_mut() {
+            params.push(json!({
+                "in": "header",
+                "name": "Content-Type",
+                "required": true,
+                "description": "Media type of the raw body.",
+                "schema": {"type": "string", "enum": media}
+            }));
+        }
+        touched.push(format!("{ptr}/requestBody"));
+    });
+    touched
+}
+
+/// progenitor rejects `text/csv` bodies (`unexpected content type`). A CSV-only body becomes raw
+/// bytes, and the operation table tells the hooks to send it as `text/csv`.
+pub fn csv_bodies(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, _| {
+        let Some(Value::Object(content)) = at(op, "/requestBody/content") else {
+            return;
+        };
+        if content.len() != 1 || !content.contains_key("text/csv") {
+            return;
+        }
+        op.insert("requestBody".into(), binary_body(Some("text/csv")));
+        touched.push(format!("{ptr}/requestBody"));
+    });
+    touched
+}
+
+fn json_schema(resp: &Value) -> Option<&Value> {
+    resp.pointer("/content/application~1json/schema")
+}
+
+/// A claim answers 200 `{claimedIds, failed}` (CSV), or 201 with the claimed device or that same
+/// result: different success schemas, which panic progenitor (`response_types.len() <= 1`,
+/// progenitor#344). Every JSON success response of such an operation gets one shared component,
+/// a `oneOf` of the distinct schemas, the ones with required properties first so that the
+/// untagged decoder does not let an all-optional member swallow a richer object.
+pub fn merge_success_responses(doc: &mut Value) -> Vec<String> {
+    let snapshot = doc.clone();
+    let mut unions = Map::new();
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, _| {
+        let Some(Value::Object(responses)) = op.get_mut("responses") else {
+            return;
+        };
+        let mut members: Vec<Value> = Vec::new();
+        for (code, resp) in responses.iter() {
+            let Some(schema) = json_schema(resp).filter(|_| code.starts_with('2')) else {
+                continue;
+            };
+            let flat = match schema.get("oneOf").and_then(Value::as_array) {
+                Some(list) => list.clone(),
+                None => vec![schema.clone()],
+            };
+            for m in flat {
+                if !members.contains(&m) {
+                    members.push(m);
+                }
+            }
+        }
+        if members.len() < 2 {
+            return;
+        }
+        let required = |m: &Value| {
+            resolve(&snapshot, m)
+                .get("required")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        };
+        members.sort_by_key(|m| std::cmp::Reverse(required(m)));
+        let name: Vec<String> = members
+            .iter()
+            .map(|m| {
+                let r = m.get("$ref").and_then(Value::as_str).unwrap_or("Value");
+                r.rsplit('/').next().unwrap_or(r).to_string()
+            })
+            .collect();
+        let name = name.join("Or");
+        unions.insert(name.clone(), json!({ "oneOf": members }));
+        let schema = json!({ "$ref": format!("#/components/schemas/{name}") });
+        for (code, resp) in responses.iter_mut() {
+            if code.starts_with('2') && json_schema(resp).is_some() {
+                resp["content"]["application/json"]["schema"] = schema.clone();
+            }
+        }
+        touched.push(format!("{ptr}/responses"));
+    });
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        schemas.extend(unions);
+    }
+    touched
+}
+
+/// A dry-run claim answers 202 with no body next to the 200/201 JSON answers; a content-less
+/// success beside a typed one panics progenitor (`response_types.len() <= 1`). The content-less
+/// twin is dropped: the raw client then reports it as an unexpected 2xx response carrying the
+/// status, which the facade turns into the dry-run verdict.
+pub fn drop_empty_success_twins(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, _| {
+        let Some(Value::Object(responses)) = op.get_mut("responses") else {
+            return;
+        };
+        let success = |c: &String| c.starts_with('2');
+        if !responses
+            .iter()
+            .any(|(c, r)| success(c) && r.get("content").is_some())
+        {
+            return;
+        }
+        let empty: Vec<String> = responses
+            .iter()
+            .filter(|(c, r)| success(c) && r.get("content").is_none())
+            .map(|(c, _)| c.clone())
+            .collect();
+        for code in &empty {
+            responses.remove(code);
+        }
+        if !empty.is_empty() {
+            touched.push(format!("{ptr}/responses"));
+        }
+    });
+    touched
+}
+
+/// Outcome of [`apply_all`]: per step, the pointers it touched.
+pub struct Applied {
+    /// `(patch name, expected count, touched pointers)` in application order; skipped patches
+    /// are absent.
+    pub steps: Vec<(&'static str, usize, Vec<String>)>,
+}
+
+/// Applies `steps` in order, skipping the names in `skip`. Returns an error message naming the
+/// first patch whose count differs from its expectation.
+pub fn apply_all(doc: &mut Value, steps: &[Step], skip: &[&str]) -> Result<Applied, String> {
+    let mut applied = Applied { steps: Vec::new() };
+    for step in steps {
+        if skip.contains(&step.patch.name) {
+            continue;
+        }
+        let touched = (step.patch.apply)(doc);
+        if touched.len() != step.expect {
+            return Err(format!(
+                "spec patch `{}` changed {} targets, expected {}.\n\
+                 The upstream document changed shape: if upstream fixed this quirk, delete the \
+                 patch; otherwise update it and its expected count in build/patches.rs.\n\
+                 Touched: {:?}",
+                step.patch.name,
+                touched.len(),
+                step.expect,
+                touched
+            ));
+        }
+        applied.steps.push((step.patch.name, step.expect, touched));
+    }
+    Ok(applied)
+}
