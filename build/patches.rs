@@ -50,6 +50,7 @@ pub const REST: &[Step] = &[
     step!("device-id-regex", device_id_regex, 51),
     step!("optional-bodies", optional_bodies, 4),
     step!("if-match", if_match, 6),
+    step!("open-response-enums", open_response_enums, 2),
     step!("typed-errors", typed_errors, 82),
 ];
 
@@ -420,6 +421,23 @@ pub fn if_match(doc: &mut Value) -> Vec<String> {
         }));
         touched.push(format!("{ptr}/parameters/If-Match"));
     });
+    touched
+}
+
+/// Server-controlled enums that have already grown or changed (bulk-ops `endpoint` was
+/// `PROVISION_DEVICES` in 2021-22 responses). typify's enums are closed, so one new value would
+/// fail the decoding of the whole response. They become plain strings; the known values move
+/// into the description, and the facade maps them to enums with an `Other` variant.
+pub fn open_response_enums(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for name in ["BulkOpsRequestEndpoint", "BulkOpsRequestStatus"] {
+        let ptr = format!("/components/schemas/{name}");
+        let Some(Value::Object(schema)) = doc.pointer_mut(&ptr) else { continue };
+        let Some(Value::Array(values)) = schema.remove("enum") else { continue };
+        let known: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+        schema.insert("description".into(), json!(format!("Known values: {}.", known.join(", "))));
+        touched.push(ptr);
+    }
     touched
 }
 

@@ -1,0 +1,1 @@
+//! A local, stateful nRF Cloud simulator.

@@ -1,0 +1,1 @@
+//! The nRF Cloud SDK for Rust.
