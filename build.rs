@@ -184,7 +184,7 @@ fn table_rows(module: &str, doc: &Value, table: &mut String) {
                     e.iter()
                         .filter_map(Value::as_str)
                         .collect::<Vec<_>>()
-                        .join(" | ")
+                        .join(", ")
                 });
             let media = match (upload, header_ct, body) {
                 (Some(mt), _, _) => mt.to_string(),
@@ -192,7 +192,7 @@ fn table_rows(module: &str, doc: &Value, table: &mut String) {
                 (None, None, Some(b)) => b
                     .get("content")
                     .and_then(Value::as_object)
-                    .map(|c| c.keys().cloned().collect::<Vec<_>>().join(" | "))
+                    .map(|c| c.keys().cloned().collect::<Vec<_>>().join(", "))
                     .unwrap_or_default(),
                 (None, None, None) => String::new(),
             };

@@ -288,7 +288,7 @@ pub fn raw_uploads(doc: &mut Value) -> Vec<String> {
             }
         }
         op.insert("requestBody".into(), binary_body(csv.then_some("text/csv")));
-        touched.push(format!("{ptr}/requestBody"));
+        touched.push(ptr.to_string());
     });
     touched
 }
@@ -419,7 +419,7 @@ pub fn if_match(doc: &mut Value) -> Vec<String> {
             "description": "The version last read (ETag or `$meta.version`); a stale value gets 412.",
             "schema": {"type": "string"}
         }));
-        touched.push(format!("{ptr}/parameters/If-Match"));
+        touched.push(format!("{ptr}/parameters"));
     });
     touched
 }
@@ -432,10 +432,17 @@ pub fn open_response_enums(doc: &mut Value) -> Vec<String> {
     let mut touched = Vec::new();
     for name in ["BulkOpsRequestEndpoint", "BulkOpsRequestStatus"] {
         let ptr = format!("/components/schemas/{name}");
-        let Some(Value::Object(schema)) = doc.pointer_mut(&ptr) else { continue };
-        let Some(Value::Array(values)) = schema.remove("enum") else { continue };
+        let Some(Value::Object(schema)) = doc.pointer_mut(&ptr) else {
+            continue;
+        };
+        let Some(Value::Array(values)) = schema.remove("enum") else {
+            continue;
+        };
         let known: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
-        schema.insert("description".into(), json!(format!("Known values: {}.", known.join(", "))));
+        schema.insert(
+            "description".into(),
+            json!(format!("Known values: {}.", known.join(", "))),
+        );
         touched.push(ptr);
     }
     touched
@@ -468,10 +475,17 @@ pub fn typed_errors(doc: &mut Value) -> Vec<String> {
         let Some(Value::Object(responses)) = op.get_mut("responses") else {
             return;
         };
-        responses.retain(|code, _| code.starts_with('2'));
-        responses.insert("4XX".into(), error.clone());
-        responses.insert("5XX".into(), error.clone());
-        touched.push(format!("{ptr}/responses"));
+        let mut wanted: Map<String, Value> = responses
+            .iter()
+            .filter(|(code, _)| code.starts_with('2'))
+            .map(|(code, r)| (code.clone(), r.clone()))
+            .collect();
+        wanted.insert("4XX".into(), error.clone());
+        wanted.insert("5XX".into(), error.clone());
+        if *responses != wanted {
+            *responses = wanted;
+            touched.push(format!("{ptr}/responses"));
+        }
     });
     touched
 }
@@ -501,7 +515,7 @@ pub fn multi_media_bodies(doc: &mut Value) -> Vec<String> {
                 "schema": {"type": "string", "enum": media}
             }));
         }
-        touched.push(format!("{ptr}/requestBody"));
+        touched.push(ptr.to_string());
     });
     touched
 }

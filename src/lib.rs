@@ -46,10 +46,16 @@ pub mod meta {
     include!(concat!(env!("OUT_DIR"), "/meta.rs"));
     /// The REST document after the patches of `build/patches.rs`: what the client was generated
     /// from. Handy for contract tests (Prism) and for review.
-    pub const REST_PATCHED_SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/rest.patched.json"));
+    pub const REST_PATCHED_SPEC: &str =
+        include_str!(concat!(env!("OUT_DIR"), "/rest.patched.json"));
     /// The Provisioning document after its patches.
     pub const PROVISIONING_PATCHED_SPEC: &str =
         include_str!(concat!(env!("OUT_DIR"), "/provisioning.patched.json"));
     /// Version of this crate.
     pub const CRATE_VERSION: &str = env!("CARGO_PKG_VERSION");
 }
+
+// Compiles the README's Rust examples as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -38,7 +38,7 @@ pub struct Operation {
     pub tag: &'static str,
     /// Accepted schemes; any one of them suffices. Empty: no authentication declared.
     pub schemes: &'static [Scheme],
-    /// Media type(s) of the request body on the wire, `" | "`-separated; empty without a body.
+    /// Media type(s) of the request body on the wire, comma-separated; empty without a body.
     pub body_media_type: &'static str,
     /// `Content-Type` the hooks set on the raw upload body (e.g. `text/csv`).
     pub upload_content_type: Option<&'static str>,
