@@ -1,0 +1,130 @@
+//! Request extractors whose rejections are nRF error bodies, not axum's plain text.
+
+use axum::{
+    extract::{FromRequestParts, Path as AxumPath},
+    http::{HeaderMap, header, request::Parts},
+};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Query string with repeated keys for arrays (`tags=a&tags=b`), as the nRF APIs send them.
+pub(crate) struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_html_form::from_str(query)
+            .map(Query)
+            .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))
+    }
+}
+
+/// Path parameters.
+pub(crate) struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        AxumPath::<T>::from_request_parts(parts, state)
+            .await
+            .map(|AxumPath(v)| Path(v))
+            .map_err(|e| ApiError::bad_request(format!("invalid path: {}", e.body_text())))
+    }
+}
+
+/// Parses a JSON request body.
+pub(crate) fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "the request body is empty; expected JSON",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+/// The `Content-Type` essence (`text/csv` of `text/csv; charset=utf-8`), lowercase.
+pub(crate) fn content_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    Some(essence.to_ascii_lowercase())
+}
+
+/// Whether a body without a trustworthy `Content-Type` is a JSON object (anything else is CSV).
+pub(crate) fn looks_like_json_object(body: &[u8]) -> bool {
+    // A UTF-8 BOM in front of a JSON object still means JSON.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    body.trim_ascii_start().first() == Some(&b'{')
+}
+
+/// `If-Match` as a version number: `"3"`, `3` and `W/"3"` all mean 3; `*` means any.
+pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<IfMatch>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let raw = value
+        .to_str()
+        .map_err(|_| ApiError::bad_request("If-Match is not ASCII"))?
+        .trim();
+    if raw == "*" {
+        return Ok(Some(IfMatch::Any));
+    }
+    let bare = raw.strip_prefix("W/").unwrap_or(raw).trim_matches('"');
+    bare.parse::<u64>()
+        .map(|v| Some(IfMatch::Version(v, raw.to_string())))
+        .map_err(|_| ApiError::bad_request("If-Match must be a version read from ETag"))
+}
+
+/// A parsed `If-Match`.
+pub(crate) enum IfMatch {
+    Any,
+    /// The version and the header as sent.
+    Version(u64, String),
+}
+
+impl IfMatch {
+    /// `Err(412)` unless it matches `current`.
+    pub fn check(opt: Option<&IfMatch>, current: u64) -> Result<(), ApiError> {
+        match opt {
+            Some(IfMatch::Version(v, raw)) if *v != current => {
+                Err(ApiError::precondition_failed(raw, current))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_json_objects_only() {
+        assert!(looks_like_json_object(b"  {\"claimToken\":\"x\"}"));
+        assert!(looks_like_json_object(b"\xEF\xBB\xBF{}"));
+        assert!(!looks_like_json_object(b"tok.sig,\"a,b\"\n"));
+        assert!(!looks_like_json_object(b"[1]"));
+        assert!(!looks_like_json_object(b""));
+    }
+
+    #[test]
+    fn if_match_forms() {
+        let mut h = HeaderMap::new();
+        assert!(if_match(&h).unwrap().is_none());
+        for (raw, v) in [("\"3\"", 3), ("3", 3), ("W/\"4\"", 4)] {
+            h.insert(header::IF_MATCH, raw.parse().unwrap());
+            match if_match(&h).unwrap() {
+                Some(IfMatch::Version(got, _)) => assert_eq!(got, v),
+                _ => panic!("{raw}"),
+            }
+        }
+        h.insert(header::IF_MATCH, "*".parse().unwrap());
+        assert!(matches!(if_match(&h).unwrap(), Some(IfMatch::Any)));
+        h.insert(header::IF_MATCH, "\"abc\"".parse().unwrap());
+        assert!(if_match(&h).is_err());
+    }
+}

@@ -1,0 +1,234 @@
+//! Faults on demand: error rates, 429s, delays, dropped connections, failing pages and failing
+//! bulk rows. Every random choice comes from a generator seeded by the simulator seed and reset
+//! whenever the faults are set, so the same seed and the same requests give the same faults.
+
+use std::time::Duration;
+
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// Faults to inject. The default injects none.
+///
+/// Faults apply to both APIs, never to the simulator's own `/__sim/…` routes (downloads and
+/// administration). Rates are fractions: values below 0 act as 0, above 1 as 1.
+///
+/// As JSON (for `PUT /__sim/faults`) the fields keep their names, except `delay`, which is
+/// `delay_ms` in milliseconds; missing fields take their defaults:
+///
+/// ```
+/// let faults: nrfcloud_sim::Faults =
+///     serde_json::from_str(r#"{"rate_limit_every": 3, "delay_ms": 20}"#).unwrap();
+/// assert_eq!(faults.rate_limit_every, Some(3));
+/// assert_eq!(faults.delay, Some(std::time::Duration::from_millis(20)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Fraction of requests answered 500 (nRF code 50010) or 503 (50300), half each on average.
+    pub error_rate: f64,
+    /// Every Nth request (counted from when the faults were set) gets 429 with `Retry-After`.
+    pub rate_limit_every: Option<u32>,
+    /// The `Retry-After` value of those 429s, in seconds (default 1).
+    pub retry_after_secs: u64,
+    /// Wait this long before handling each request.
+    #[serde(rename = "delay_ms", with = "millis")]
+    pub delay: Option<Duration>,
+    /// Fraction of requests whose connection is closed without any response.
+    pub drop_rate: f64,
+    /// `Some(n)`: the first `n` list (page) requests succeed and the next one fails with 500,
+    /// once; later page requests succeed again, so a client that retries the page resumes.
+    pub fail_page_after: Option<u32>,
+    /// 0-based row indices that fail in every bulk operation (claims, onboarding, key and
+    /// certificate registration): the operation ends `FAILED` and its error summary names them.
+    pub bulk_fail_rows: Vec<usize>,
+    /// Serve error summaries in the legacy (2021-2025) format with 1-based rows instead of the
+    /// current `{"errors":["[<0-based row>]: <message>"]}`.
+    pub legacy_error_summary: bool,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            error_rate: 0.0,
+            rate_limit_every: None,
+            retry_after_secs: 1,
+            delay: None,
+            drop_rate: 0.0,
+            fail_page_after: None,
+            bulk_fail_rows: Vec::new(),
+            legacy_error_summary: false,
+        }
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&(d.as_millis() as u64)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_millis))
+    }
+}
+
+/// What to do with one request.
+#[derive(Debug)]
+pub(crate) enum Verdict {
+    /// Handle it normally.
+    Pass,
+    /// Answer with this error instead.
+    Respond(ApiError),
+    /// Close the connection without answering.
+    Drop,
+}
+
+/// The faults in force and the seeded state that makes them reproducible.
+#[derive(Debug)]
+pub(crate) struct FaultState {
+    seed: u64,
+    faults: Faults,
+    rng: StdRng,
+    requests: u64,
+    pages: u64,
+}
+
+impl FaultState {
+    pub fn new(seed: u64, faults: Faults) -> Self {
+        Self {
+            seed,
+            rng: Self::rng(seed),
+            faults,
+            requests: 0,
+            pages: 0,
+        }
+    }
+
+    fn rng(seed: u64) -> StdRng {
+        StdRng::seed_from_u64(seed ^ 0x6661_756c_7473) // "faults"
+    }
+
+    /// Replaces the faults and restarts the counters and the generator.
+    pub fn set(&mut self, faults: Faults) {
+        *self = Self::new(self.seed, faults);
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Decides the fate of the next request and the delay to apply before it.
+    pub fn on_request(&mut self) -> (Option<Duration>, Verdict) {
+        self.requests += 1;
+        // Draw the same numbers for every request, so one fault's setting does not shift the
+        // sequence another fault sees.
+        let drop_draw: f64 = self.rng.random();
+        let error_draw: f64 = self.rng.random();
+        let unavailable: bool = self.rng.random();
+        let f = &self.faults;
+        let verdict = if f
+            .rate_limit_every
+            .is_some_and(|k| k > 0 && self.requests % u64::from(k) == 0)
+        {
+            Verdict::Respond(ApiError::rate_limited(f.retry_after_secs))
+        } else if drop_draw < f.drop_rate {
+            Verdict::Drop
+        } else if error_draw < f.error_rate {
+            Verdict::Respond(if unavailable {
+                ApiError::unavailable()
+            } else {
+                ApiError::internal("internal server error (simulated)")
+            })
+        } else {
+            Verdict::Pass
+        };
+        (f.delay, verdict)
+    }
+
+    /// Counts a page request; `Err` when this is the one `fail_page_after` picks.
+    pub fn on_page(&mut self) -> Result<(), ApiError> {
+        self.pages += 1;
+        match self.faults.fail_page_after {
+            Some(n) if self.pages == u64::from(n) + 1 => Err(ApiError::internal(format!(
+                "internal server error (simulated failure of page request {})",
+                self.pages
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statuses(state: &mut FaultState, n: usize) -> Vec<u16> {
+        (0..n)
+            .map(|_| match state.on_request().1 {
+                Verdict::Pass => 200,
+                Verdict::Respond(e) => e.status.as_u16(),
+                Verdict::Drop => 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_faults() {
+        let faults = Faults {
+            error_rate: 0.3,
+            drop_rate: 0.1,
+            ..Faults::default()
+        };
+        let a = statuses(&mut FaultState::new(9, faults.clone()), 200);
+        let b = statuses(&mut FaultState::new(9, faults.clone()), 200);
+        let c = statuses(&mut FaultState::new(10, faults), 200);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let errors = a.iter().filter(|s| **s >= 500).count();
+        assert!(
+            (30..=90).contains(&errors),
+            "{errors} errors of 200 at rate 0.3"
+        );
+        assert!(a.contains(&500) && a.contains(&503) && a.contains(&0));
+    }
+
+    #[test]
+    fn rate_limit_hits_every_nth_request_and_setting_resets_the_count() {
+        let mut state = FaultState::new(
+            1,
+            Faults {
+                rate_limit_every: Some(3),
+                retry_after_secs: 7,
+                ..Faults::default()
+            },
+        );
+        assert_eq!(statuses(&mut state, 7), [200, 200, 429, 200, 200, 429, 200]);
+        state.set(state.faults().clone());
+        assert_eq!(statuses(&mut state, 3), [200, 200, 429]);
+        match state.on_request().1 {
+            Verdict::Pass => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn one_page_fails_after_n() {
+        let mut state = FaultState::new(
+            1,
+            Faults {
+                fail_page_after: Some(2),
+                ..Faults::default()
+            },
+        );
+        let results: Vec<bool> = (0..5).map(|_| state.on_page().is_ok()).collect();
+        assert_eq!(results, [true, true, false, true, true]);
+    }
+}
