@@ -1,12 +1,24 @@
 //! What every generated request passes through: the per-operation credential and the upload
-//! `Content-Type` (progenitor ignores `security` and cannot send `text/csv`).
+//! `Content-Type` (progenitor ignores `security` and cannot send `text/csv`) in `pre`, and the
+//! retry loop of [`crate::retry`] in `exec`.
 
-use std::{fmt, sync::Arc};
+use std::{
+    fmt,
+    future::Future,
+    hash::{BuildHasher, RandomState},
+    pin::Pin,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime},
+};
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::{
+    StatusCode,
+    header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER},
+};
 
 use crate::operations::{Api, Operation};
+use crate::retry::{Decision, Outcome, RetryPolicy, decide, parse_retry_after};
 
 /// Supplies the `Authorization` header for an operation.
 ///
@@ -18,6 +30,53 @@ pub trait Authorize: Send + Sync + fmt::Debug {
     fn authorize(&self, operation: &Operation) -> Result<Option<HeaderValue>, String>;
 }
 
+/// What the retry loop needs from outside this crate: a timer, and a place to report attempts.
+///
+/// This crate depends on no async runtime and no logger; the `nrfcloud` facade supplies tokio's
+/// timer and `tracing` events. Reports carry no headers and no bodies.
+pub trait RetryRuntime: Send + Sync + fmt::Debug {
+    /// A future that completes after `delay`.
+    fn sleep(&self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+    /// Called once per attempt, after it ended and the next step was decided.
+    fn on_attempt(&self, attempt: &Attempt<'_>) {
+        let _ = attempt;
+    }
+}
+
+/// One attempt of a request, as reported to [`RetryRuntime::on_attempt`].
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Attempt<'a> {
+    /// The generated method name (`fetch_device`).
+    pub operation_id: &'a str,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// What happens next.
+    pub decision: Decision,
+}
+
+/// Status and headers of the last response a call received.
+///
+/// progenitor reports an error body that is not the declared JSON as
+/// `InvalidResponsePayload(bytes, _)`, without the status or headers; a [`ResponseHead`] slot
+/// (see [`Inner::record_heads`]) keeps them, so an empty 412 or an HTML 503 from a gateway
+/// is still reported with its status and request id.
+#[derive(Clone, Debug)]
+pub struct ResponseHead {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+}
+
+/// Where [`Inner::record_heads`] stores the last [`ResponseHead`].
+pub type HeadSlot = Arc<Mutex<Option<ResponseHead>>>;
+
 /// State shared by the generated clients (progenitor's `inner` value).
 ///
 /// ```
@@ -28,10 +87,12 @@ pub trait Authorize: Send + Sync + fmt::Debug {
 #[derive(Clone, Default, Debug)]
 pub struct Inner {
     authorizer: Option<Arc<dyn Authorize>>,
+    retry: Option<(RetryPolicy, Arc<dyn RetryRuntime>)>,
+    heads: Option<HeadSlot>,
 }
 
 impl Inner {
-    /// No credentials: only unauthenticated operations succeed.
+    /// No credentials, no retries: only unauthenticated operations succeed.
     pub fn new() -> Self {
         Self::default()
     }
@@ -39,6 +100,35 @@ impl Inner {
     /// Uses `authorizer` for every request.
     pub fn with_authorizer(mut self, authorizer: Arc<dyn Authorize>) -> Self {
         self.authorizer = Some(authorizer);
+        self
+    }
+
+    /// Retries failed requests by `policy` (see [`crate::retry`]), waiting with `runtime`.
+    /// Requests with a streaming body cannot be cloned and are never retried.
+    ///
+    /// ```
+    /// use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+    /// use nrfcloud_api::{Inner, RetryPolicy, RetryRuntime};
+    ///
+    /// #[derive(Debug)]
+    /// struct Blocking; // a real program uses its runtime's timer, e.g. tokio::time::sleep
+    /// impl RetryRuntime for Blocking {
+    ///     fn sleep(&self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    ///         Box::pin(async move { std::thread::sleep(delay) })
+    ///     }
+    /// }
+    /// let inner = Inner::new().with_retry(RetryPolicy::default(), Arc::new(Blocking));
+    /// # let _ = inner;
+    /// ```
+    pub fn with_retry(mut self, policy: RetryPolicy, runtime: Arc<dyn RetryRuntime>) -> Self {
+        self.retry = Some((policy, runtime));
+        self
+    }
+
+    /// Stores the status and headers of each call's final response in `slot` (the last call
+    /// wins). Give each call its own `Inner` clone and slot to read them back without races.
+    pub fn record_heads(mut self, slot: HeadSlot) -> Self {
+        self.heads = Some(slot);
         self
     }
 
@@ -57,14 +147,91 @@ impl Inner {
                 .headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static(media_type));
         }
-        if let Some(auth) = &self.authorizer {
-            if let Some(mut value) = auth.authorize(op)? {
-                value.set_sensitive(true);
-                request.headers_mut().insert(AUTHORIZATION, value);
-            }
+        if let Some(auth) = &self.authorizer
+            && let Some(mut value) = auth.authorize(op)?
+        {
+            value.set_sensitive(true);
+            request.headers_mut().insert(AUTHORIZATION, value);
         }
         Ok(())
     }
+
+    /// Sends `request`, again while the retry policy says so.
+    async fn execute(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        operation_id: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let method = request.method().as_str().to_owned();
+        let mut attempt = 1;
+        loop {
+            // Cloned before sending: a streaming body cannot be, and is then never retried.
+            let spare = self.retry.as_ref().and_then(|_| request.try_clone());
+            let result = client.execute(request).await;
+            let outcome = match &result {
+                Ok(response) => Outcome::Status(response.status().as_u16()),
+                Err(e) if e.is_connect() => Outcome::Connect,
+                Err(e) if e.is_timeout() => Outcome::Timeout,
+                Err(_) => Outcome::Transport,
+            };
+            let next = match (&self.retry, spare) {
+                (Some((policy, runtime)), Some(spare)) => {
+                    let retry_after = result
+                        .as_ref()
+                        .ok()
+                        .and_then(|r| r.headers().get(RETRY_AFTER))
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                    let decision = decide(policy, &method, outcome, retry_after, attempt, jitter());
+                    runtime.on_attempt(&Attempt {
+                        operation_id,
+                        method: &method,
+                        attempt,
+                        outcome,
+                        decision,
+                    });
+                    match decision {
+                        Decision::Retry(delay) => Some((runtime, delay, spare)),
+                        Decision::Stop => None,
+                    }
+                }
+                (Some((_, runtime)), None) => {
+                    let decision = Decision::Stop;
+                    runtime.on_attempt(&Attempt {
+                        operation_id,
+                        method: &method,
+                        attempt,
+                        outcome,
+                        decision,
+                    });
+                    None
+                }
+                (None, _) => None,
+            };
+            let Some((runtime, delay, spare)) = next else {
+                if let (Some(slot), Ok(response)) = (&self.heads, &result) {
+                    let head = ResponseHead {
+                        status: response.status(),
+                        headers: response.headers().clone(),
+                    };
+                    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(head);
+                }
+                return result;
+            };
+            drop(result);
+            runtime.sleep(delay).await;
+            request = spare;
+            attempt += 1;
+        }
+    }
+}
+
+/// A number in `[0, 1)` for the backoff jitter. std's `RandomState` is randomly keyed per
+/// thread and re-keyed per instance, which is plenty for spreading retries (not for secrets).
+fn jitter() -> f64 {
+    let bits = RandomState::new().hash_one(SystemTime::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 macro_rules! hooks_for {
@@ -79,9 +246,32 @@ macro_rules! hooks_for {
                     .prepare($api, info.operation_id, request)
                     .map_err(Error::Custom)
             }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                self.inner
+                    .execute(&self.client, request, info.operation_id)
+                    .await
+            }
         }
     };
 }
 
 hooks_for!(crate::rest::Client, Api::Rest);
 hooks_for!(crate::provisioning::Client, Api::Provisioning);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_is_a_fraction_and_varies() {
+        let draws: Vec<f64> = (0..64).map(|_| jitter()).collect();
+        assert!(draws.iter().all(|j| (0.0..1.0).contains(j)));
+        let first = draws[0];
+        assert!(draws.iter().any(|&j| j != first), "64 equal draws: {first}");
+    }
+}

@@ -23,8 +23,10 @@
 
 mod hooks;
 mod operations;
+pub mod retry;
 
-pub use hooks::{Authorize, Inner};
+pub use hooks::{Attempt, Authorize, HeadSlot, Inner, ResponseHead, RetryRuntime};
+pub use retry::RetryPolicy;
 pub use operations::{Api, OPERATIONS, Operation, Scheme};
 
 /// The nRF Cloud REST API client (`https://api.nrfcloud.com/v1`), generated from

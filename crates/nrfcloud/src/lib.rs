@@ -1,1 +1,41 @@
-//! The nRF Cloud SDK for Rust.
+#![doc = include_str!("../README.md")]
+//!
+//! # JWT backend
+//!
+//! Tokens are signed with [jsonwebtoken](https://docs.rs/jsonwebtoken) 11 and **exactly one**
+//! crypto backend, `rust_crypto`, on purpose. Since jsonwebtoken 10 the backend is a
+//! process-wide provider: with no backend feature, or with both `rust_crypto` and `aws_lc_rs`
+//! (which Cargo's feature unification produces as soon as another crate in the build enables
+//! the other one), the first signature panics. So the client, and every token signer, installs
+//! the `rust_crypto` provider explicitly with `CryptoProvider::install_default` and ignores the
+//! "already installed" answer: signing works whatever features the rest of the build turns on.
+//! `rust_crypto` was chosen because it is verified for both ES256 and RS256 and needs no C
+//! toolchain.
+//!
+//! # Layout
+//!
+//! * [`Client`], [`ClientBuilder`]: configuration, hosts, credentials, timeouts, retries;
+//! * [`auth`]: credentials, key loading, device, service and application JWTs;
+//! * [`devices`], [`bulk_ops`], [`account`], [`provisioning`]: resource handles;
+//! * [`Error`], [`Page`], [`Versioned`], [`RetryPolicy`]: what every call shares;
+//! * [`raw`]: the generated clients, reachable with the same configuration via [`Client::raw`].
+
+pub mod account;
+pub mod auth;
+pub mod bulk_ops;
+mod client;
+pub mod devices;
+pub mod error;
+mod open_enum;
+pub mod pagination;
+pub mod provisioning;
+mod retry;
+pub mod version;
+
+pub use client::{Client, ClientBuilder, DEFAULT_PROVISIONING_HOST, DEFAULT_REST_HOST, Raw};
+pub use error::{Error, ErrorKind, Result};
+pub use nrfcloud_api as raw;
+pub use nrfcloud_api::rest::types;
+pub use pagination::Page;
+pub use retry::RetryPolicy;
+pub use version::{Etag, Versioned};

@@ -1,0 +1,217 @@
+//! Credentials and token signing.
+//!
+//! A [`crate::Client`] holds up to three credentials: the team API key, one JWT signer
+//! ([`DeviceJwt`] or [`ServiceJwt`]) and a service evaluation token. For each operation it picks
+//! one the operation accepts (the schemes come from `nrfcloud_api::OPERATIONS`), in this order:
+//! API key, JWT, service evaluation token. Operations that declare no scheme get no
+//! `Authorization` header. When none fits, the call fails before anything is sent, with
+//! [`AuthError::MissingCredential`] naming the operation, what it accepts and what the client
+//! has.
+
+mod jwt;
+mod keys;
+
+use std::fmt;
+
+use nrfcloud_api::{Authorize, Operation, Scheme};
+use reqwest::header::HeaderValue;
+use secrecy::{ExposeSecret, SecretString};
+
+pub use crate::error::AuthError;
+pub use jwt::{ApplicationJwt, CLOCK_SKEW, Clock, DeviceJwt, ServiceJwt, SystemClock};
+pub(crate) use jwt::{install_crypto_provider, is_device_id};
+pub use keys::{KeyKind, PrivateKey};
+
+/// The JWT signer a client sends to operations that accept a JSON Web Token.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum JwtCredential {
+    /// A device's own token.
+    Device(DeviceJwt),
+    /// A service-key (proxy) token.
+    Service(ServiceJwt),
+}
+
+impl From<DeviceJwt> for JwtCredential {
+    fn from(jwt: DeviceJwt) -> Self {
+        Self::Device(jwt)
+    }
+}
+
+impl From<ServiceJwt> for JwtCredential {
+    fn from(jwt: ServiceJwt) -> Self {
+        Self::Service(jwt)
+    }
+}
+
+impl JwtCredential {
+    fn token(&self) -> Result<SecretString, AuthError> {
+        match self {
+            Self::Device(j) => j.token(),
+            Self::Service(j) => j.token(),
+        }
+    }
+}
+
+/// The credentials of a client. `Debug` shows which are configured, never their values.
+#[derive(Default)]
+pub(crate) struct Credentials {
+    pub(crate) api_key: Option<SecretString>,
+    pub(crate) jwt: Option<JwtCredential>,
+    pub(crate) evaluation_token: Option<SecretString>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("jwt", &self.jwt)
+            .field(
+                "evaluation_token",
+                &self.evaluation_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
+}
+
+/// Preference order when an operation accepts several schemes.
+const PREFERENCE: [Scheme; 3] = [Scheme::ApiKey, Scheme::Jwt, Scheme::ServiceEvaluationToken];
+
+/// The scheme to use: `Ok(None)` when the operation needs none, `Err(())` when no configured
+/// scheme is accepted.
+fn choose(accepted: &[Scheme], configured: &[Scheme]) -> Result<Option<Scheme>, ()> {
+    if accepted.is_empty() {
+        return Ok(None);
+    }
+    PREFERENCE
+        .into_iter()
+        .find(|s| accepted.contains(s) && configured.contains(s))
+        .map(Some)
+        .ok_or(())
+}
+
+impl Credentials {
+    pub(crate) fn configured(&self) -> Vec<Scheme> {
+        let mut out = Vec::new();
+        if self.api_key.is_some() {
+            out.push(Scheme::ApiKey);
+        }
+        if self.jwt.is_some() {
+            out.push(Scheme::Jwt);
+        }
+        if self.evaluation_token.is_some() {
+            out.push(Scheme::ServiceEvaluationToken);
+        }
+        out
+    }
+
+    /// The `Authorization` value for `op`, minting a JWT when needed.
+    pub(crate) fn header_for(&self, op: &Operation) -> Result<Option<HeaderValue>, AuthError> {
+        let configured = self.configured();
+        let scheme =
+            choose(op.schemes, &configured).map_err(|()| AuthError::MissingCredential {
+                operation: op.operation_id,
+                accepted: op.schemes.to_vec(),
+                configured,
+            })?;
+        let token = match scheme {
+            None => return Ok(None),
+            Some(Scheme::ApiKey) => self.api_key.clone(),
+            Some(Scheme::Jwt) => self.jwt.as_ref().map(JwtCredential::token).transpose()?,
+            Some(Scheme::ServiceEvaluationToken) => self.evaluation_token.clone(),
+        };
+        let Some(token) = token else { return Ok(None) };
+        let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
+            .map_err(|_| AuthError::InvalidClaim {
+                reason: "the credential has characters that cannot go in an HTTP header".into(),
+            })?;
+        value.set_sensitive(true);
+        Ok(Some(value))
+    }
+}
+
+impl Authorize for Credentials {
+    fn authorize(&self, operation: &Operation) -> Result<Option<HeaderValue>, String> {
+        self.header_for(operation).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Scheme::*;
+    use nrfcloud_api::Api;
+
+    /// accepted, configured, expected choice
+    type Case = (
+        &'static [Scheme],
+        &'static [Scheme],
+        Result<Option<Scheme>, ()>,
+    );
+
+    #[test]
+    fn choice_table() {
+        let cases: &[Case] = &[
+            (&[], &[], Ok(None)),
+            (&[], &[ApiKey], Ok(None)),
+            (&[ApiKey], &[ApiKey, Jwt], Ok(Some(ApiKey))),
+            (&[ApiKey, Jwt], &[Jwt], Ok(Some(Jwt))),
+            (&[ApiKey, Jwt], &[ApiKey, Jwt], Ok(Some(ApiKey))),
+            (
+                &[ServiceEvaluationToken, Jwt],
+                &[ApiKey, ServiceEvaluationToken],
+                Ok(Some(ServiceEvaluationToken)),
+            ),
+            (
+                &[ServiceEvaluationToken, Jwt],
+                &[ApiKey, Jwt, ServiceEvaluationToken],
+                Ok(Some(Jwt)),
+            ),
+            (&[ApiKey], &[Jwt], Err(())),
+            (&[ApiKey], &[], Err(())),
+            (&[ServiceEvaluationToken, Jwt], &[ApiKey], Err(())),
+        ];
+        for (accepted, configured, want) in cases {
+            assert_eq!(
+                &choose(accepted, configured),
+                want,
+                "{accepted:?} / {configured:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn api_key_only_operation_with_a_jwt_names_what_is_missing() {
+        let creds = Credentials {
+            jwt: Some(
+                DeviceJwt::new(jwt::tests::ec_key(), "dev-1")
+                    .unwrap()
+                    .into(),
+            ),
+            ..Default::default()
+        };
+        let op = Operation::find(Api::Rest, "list_devices").unwrap();
+        let e = creds.header_for(op).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ListDevices accepts an API key, but the client has a JWT"
+        );
+        let fetch = Operation::find(Api::Rest, "fetch_device").unwrap();
+        let v = creds.header_for(fetch).unwrap().unwrap();
+        assert!(v.is_sensitive());
+        assert!(v.to_str().unwrap().starts_with("Bearer ey"));
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let creds = Credentials {
+            api_key: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            evaluation_token: Some("eval-token-value".into()),
+            ..Default::default()
+        };
+        let debug = format!("{creds:?}");
+        assert!(!debug.contains("0123456789abcdef"), "{debug}");
+        assert!(!debug.contains("eval-token-value"), "{debug}");
+        assert!(debug.contains("[REDACTED]"));
+    }
+}

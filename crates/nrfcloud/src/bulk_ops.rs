@@ -1,0 +1,202 @@
+//! Bulk-operation requests (REST `Bulk Ops Requests`): the asynchronous jobs behind bulk
+//! onboarding, key registration and bulk claims.
+
+use chrono::{DateTime, Utc};
+use futures::Stream;
+use nrfcloud_api::rest::types;
+
+use crate::{
+    Client,
+    error::{Error, Result},
+    open_enum::open_enum,
+    pagination::{self, Page, page_of},
+};
+
+open_enum! {
+    /// Where a bulk operation is in its life.
+    pub enum BulkOpsStatus {
+        /// Accepted, not started.
+        Pending => "PENDING",
+        /// Running.
+        InProgress => "IN_PROGRESS",
+        /// Done; some rows may still have failed (see the error summary).
+        Failed => "FAILED",
+        /// Done without errors.
+        Succeeded => "SUCCEEDED",
+    }
+}
+
+impl BulkOpsStatus {
+    /// Whether the operation has ended.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Failed | Self::Succeeded)
+    }
+}
+
+open_enum! {
+    /// The operation a bulk request runs (the set has changed before: `PROVISION_DEVICES`).
+    pub enum BulkOpsEndpoint {
+        /// RegisterPublicKeys.
+        RegisterPublicKeys => "REGISTER_PUBLIC_KEYS",
+        /// RegisterCertificates.
+        RegisterCertificates => "REGISTER_CERTIFICATES",
+        /// OnboardDevices.
+        OnboardDevices => "ONBOARD_DEVICES",
+        /// Attestation-token verification.
+        VerifyAttestationTokens => "VERIFY_ATTESTATION_TOKENS",
+        /// JWT verification.
+        VerifyJwts => "VERIFY_JWTS",
+        /// A bulk claim.
+        ClaimDeviceOwnership => "CLAIM_DEVICE_OWNERSHIP",
+        /// The 2021–2022 name of bulk onboarding.
+        ProvisionDevices => "PROVISION_DEVICES",
+    }
+}
+
+/// A bulk-operation request.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BulkOpsRequest {
+    /// Its id (a ULID).
+    pub id: String,
+    /// What it runs.
+    pub endpoint: BulkOpsEndpoint,
+    /// Where it is.
+    pub status: BulkOpsStatus,
+    /// When it was requested.
+    pub requested_at: DateTime<Utc>,
+    /// When it ended.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The uploaded input.
+    pub uploaded_data_url: String,
+    /// The results, when there are any.
+    pub result_data_url: Option<String>,
+    /// The errors and their row indices, when it failed (fetch without credentials).
+    pub error_summary_url: Option<String>,
+}
+
+impl From<types::BulkOpsRequestDetails> for BulkOpsRequest {
+    fn from(d: types::BulkOpsRequestDetails) -> Self {
+        Self {
+            id: d.bulk_ops_request_id.to_string(),
+            endpoint: BulkOpsEndpoint::from(d.endpoint.as_str()),
+            status: BulkOpsStatus::from(d.status.as_str()),
+            requested_at: d.requested_at,
+            completed_at: d.completed_at,
+            uploaded_data_url: d.uploaded_data_url,
+            result_data_url: d.result_data_url,
+            error_summary_url: d.error_summary_url,
+        }
+    }
+}
+
+/// The bulk-operations handle: `client.bulk_ops()`.
+#[derive(Clone, Debug)]
+pub struct BulkOps {
+    client: Client,
+}
+
+impl Client {
+    /// Bulk-operation requests.
+    pub fn bulk_ops(&self) -> BulkOps {
+        BulkOps {
+            client: self.clone(),
+        }
+    }
+}
+
+impl BulkOps {
+    /// Fetches one request by id.
+    pub fn get(&self, id: impl Into<String>) -> GetBulkOps {
+        GetBulkOps {
+            client: self.client.clone(),
+            id: id.into(),
+        }
+    }
+
+    /// Lists requests, newest first.
+    pub fn list(&self) -> ListBulkOps {
+        ListBulkOps {
+            client: self.client.clone(),
+            status: None,
+            page_limit: None,
+            page_token: None,
+        }
+    }
+}
+
+/// Builder of [`BulkOps::get`].
+#[derive(Clone, Debug)]
+pub struct GetBulkOps {
+    client: Client,
+    id: String,
+}
+
+impl GetBulkOps {
+    /// Fetches the request.
+    pub async fn send(self) -> Result<BulkOpsRequest> {
+        let call = self.client.rest_call("fetch_bulk_ops_request")?;
+        let request = call
+            .raw
+            .fetch_bulk_ops_request()
+            .bulk_ops_request_id(self.id.as_str());
+        Ok(call.run(request.send()).await?.into())
+    }
+}
+
+/// Builder of [`BulkOps::list`].
+#[derive(Clone, Debug)]
+pub struct ListBulkOps {
+    client: Client,
+    status: Option<BulkOpsStatus>,
+    page_limit: Option<u32>,
+    page_token: Option<String>,
+}
+
+impl ListBulkOps {
+    /// Only requests in this state.
+    pub fn status(mut self, status: BulkOpsStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Items per page (default 10).
+    pub fn page_limit(mut self, limit: u32) -> Self {
+        self.page_limit = Some(limit);
+        self
+    }
+
+    /// Start at the page this token fetches.
+    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+        self.page_token = Some(token.into());
+        self
+    }
+
+    /// One page.
+    pub async fn send(self) -> Result<Page<BulkOpsRequest>> {
+        let token = self.page_token.clone();
+        self.fetch(token).await
+    }
+
+    /// Every request, as a lazy stream.
+    pub fn stream(self) -> impl Stream<Item = Result<BulkOpsRequest>> + Send + 'static {
+        pagination::stream("ListBulkOpsRequests", move |token| {
+            self.clone().fetch(token)
+        })
+    }
+
+    async fn fetch(self, token: Option<String>) -> Result<Page<BulkOpsRequest>> {
+        let call = self.client.rest_call("list_bulk_ops_requests")?;
+        let mut request = call.raw.list_bulk_ops_requests();
+        if let Some(status) = self.status {
+            request = request.status(types::BulkOpsRequestStatus(status.as_str().to_owned()));
+        }
+        if let Some(limit) = self.page_limit {
+            request = request.page_limit(f64::from(limit));
+        }
+        if let Some(token) = token {
+            request = request.page_next_token(token);
+        }
+        page_of(call.run(request.send()).await, |d| Ok::<_, Error>(d.into()))
+    }
+}

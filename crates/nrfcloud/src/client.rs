@@ -1,0 +1,466 @@
+//! The [`Client`]: one cheap-to-clone handle on both nRF Cloud APIs, and its builder.
+
+use std::{fmt, future::Future, sync::Arc, time::Duration};
+
+use bytes::Bytes;
+use http::header::ACCEPT;
+use nrfcloud_api::{
+    Api, HeadSlot, Inner, Operation, ResponseHead, provisioning, rest,
+    rest::{Error as RawError, ResponseValue},
+};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use crate::{
+    auth::{Credentials, JwtCredential, install_crypto_provider},
+    error::{ApiError, ConfigError, Error, ErrorBody, ErrorKind, Result, from_raw, transport},
+    retry::{RetryPolicy, TokioTracing},
+};
+
+/// The production REST API origin.
+pub const DEFAULT_REST_HOST: &str = "https://api.nrfcloud.com";
+/// The production Provisioning Service origin.
+pub const DEFAULT_PROVISIONING_HOST: &str = "https://api.provisioning.nrfcloud.com";
+
+/// A client for the nRF Cloud REST API and the Provisioning Service.
+///
+/// Cheap to clone (an `Arc` inside): clone it into tasks rather than wrapping it in an `Arc`.
+/// Resources are reached through handles ([`Client::devices`], [`Client::provisioning`], …)
+/// whose builders end in `.send()`.
+///
+/// ```no_run
+/// # async fn run() -> nrfcloud::Result<()> {
+/// let client = nrfcloud::Client::from_env()?;
+/// let team = client.account().team_id().await?;
+/// println!("team {team}");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Client {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    raw: Raw,
+    credentials: Arc<Credentials>,
+}
+
+/// The raw generated clients, configured with this client's hosts, credentials, timeouts and
+/// retry policy: the escape hatch for operations the facade does not wrap.
+///
+/// ```no_run
+/// # async fn run(client: nrfcloud::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let usage = client.raw().rest().fetch_api_usage_summary().send().await?;
+/// # let _ = usage;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Raw {
+    rest: rest::Client,
+    provisioning: provisioning::Client,
+}
+
+impl Raw {
+    /// The REST API client (`<rest host>/v1`).
+    pub fn rest(&self) -> &rest::Client {
+        &self.rest
+    }
+
+    /// The Provisioning Service client (`<provisioning host>/v1`).
+    pub fn provisioning(&self) -> &provisioning::Client {
+        &self.provisioning
+    }
+}
+
+impl Client {
+    /// A builder with the production hosts and no credentials.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment: `NRFCLOUD_API_KEY` (required),
+    /// `NRFCLOUD_API_HOST` and `NRFCLOUD_PROVISIONING_HOST` (origins such as
+    /// `http://127.0.0.1:8080`; the production hosts when unset).
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let key = var("NRFCLOUD_API_KEY").ok_or_else(|| {
+            Error::config("NRFCLOUD_API_KEY is not set; create an API key in the nRF Cloud portal")
+        })?;
+        let mut builder = Self::builder().api_key(key.trim());
+        if let Some(host) = var("NRFCLOUD_API_HOST") {
+            builder = builder.rest_host(host);
+        }
+        if let Some(host) = var("NRFCLOUD_PROVISIONING_HOST") {
+            builder = builder.provisioning_host(host);
+        }
+        builder.build()
+    }
+
+    /// The configured raw clients.
+    pub fn raw(&self) -> &Raw {
+        &self.shared.raw
+    }
+
+    /// A per-call raw client: checks the credentials for `method_name` first (a typed
+    /// [`crate::auth::AuthError`] instead of a request that would get 401), and records the
+    /// response head so errors keep their status and request id.
+    pub(crate) fn rest_call(&self, method_name: &str) -> Result<Call<rest::Client>> {
+        let base = &self.shared.raw.rest;
+        let (op, inner, heads) = self.prepare(Api::Rest, method_name, base.inner())?;
+        let raw = rest::Client::new_with_client(base.baseurl(), base.client().clone(), inner);
+        Ok(Call { raw, op, heads })
+    }
+
+    /// Like [`Client::rest_call`], for the Provisioning Service.
+    pub(crate) fn provisioning_call(
+        &self,
+        method_name: &str,
+    ) -> Result<Call<provisioning::Client>> {
+        let base = &self.shared.raw.provisioning;
+        let (op, inner, heads) = self.prepare(Api::Provisioning, method_name, base.inner())?;
+        let raw =
+            provisioning::Client::new_with_client(base.baseurl(), base.client().clone(), inner);
+        Ok(Call { raw, op, heads })
+    }
+
+    fn prepare(
+        &self,
+        api: Api,
+        method_name: &str,
+        inner: &Inner,
+    ) -> Result<(&'static Operation, Inner, HeadSlot)> {
+        let op = Operation::find(api, method_name).ok_or_else(|| {
+            Error::config(format!(
+                "operation {method_name} is missing from the operation table"
+            ))
+        })?;
+        self.shared.credentials.header_for(op)?;
+        let heads = HeadSlot::default();
+        Ok((op, inner.clone().record_heads(heads.clone()), heads))
+    }
+}
+
+/// One call: a raw client whose hooks record the response head, and its operation.
+pub(crate) struct Call<C> {
+    pub(crate) raw: C,
+    op: &'static Operation,
+    heads: HeadSlot,
+}
+
+impl<C> Call<C> {
+    /// The operationId, e.g. `FetchDevice`.
+    pub(crate) fn operation(&self) -> &'static str {
+        self.op.operation_id
+    }
+
+    fn head(&self) -> Option<ResponseHead> {
+        self.heads.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Awaits a generated call in a tracing span, keeping the raw error for callers that
+    /// handle some outcomes themselves (the dry-run claim's 202).
+    pub(crate) async fn run_raw<T, E>(
+        &self,
+        send: impl Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+    ) -> Result<ResponseValue<T>, RawError<E>> {
+        let span = tracing::debug_span!("nrfcloud", operation = self.op.operation_id);
+        send.instrument(span).await
+    }
+
+    /// Converts a raw error (the one conversion of [`crate::error::from_raw`]).
+    pub(crate) async fn error<T: DeserializeOwned, E: ErrorBody>(&self, e: RawError<E>) -> Error {
+        from_raw::<T, E>(self.op.operation_id, self.head(), e).await
+    }
+
+    /// Awaits a generated call and converts its error.
+    pub(crate) async fn run<T: DeserializeOwned, E: ErrorBody>(
+        &self,
+        send: impl Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+    ) -> Result<T> {
+        match self.run_raw(send).await {
+            Ok(v) => Ok(v.into_inner()),
+            Err(e) => Err(self.error::<T, E>(e).await),
+        }
+    }
+}
+
+impl<C: ClientHooks<Inner> + ClientInfo<Inner>> Call<C> {
+    /// GET `path` (relative to the base URL, already encoded) through the same hooks as the
+    /// generated calls, returning the raw body: for the reads whose typed decoding would drop a
+    /// field the facade needs (`$meta.version`).
+    pub(crate) async fn get_bytes(&self, path: &str) -> Result<(ResponseHead, Bytes)> {
+        let operation = self.op.operation_id;
+        let info = OperationInfo {
+            operation_id: self.op.method_name,
+        };
+        let url = format!("{}{path}", self.raw.baseurl());
+        let send = async {
+            let mut request = self
+                .raw
+                .client()
+                .get(url)
+                .header(ACCEPT, "application/json")
+                .build()
+                .map_err(|e| transport(operation, e))?;
+            self.raw
+                .pre::<()>(&mut request, &info)
+                .await
+                .map_err(|e| match e {
+                    RawError::Custom(m) => crate::auth::AuthError::Refused(m).into(),
+                    other => Error::invalid_request(operation, other.to_string()),
+                })?;
+            let response = self
+                .raw
+                .exec(request, &info)
+                .await
+                .map_err(|e| transport(operation, e))?;
+            let head = ResponseHead {
+                status: response.status(),
+                headers: response.headers().clone(),
+            };
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| transport(operation, e))?;
+            if head.status.is_success() {
+                Ok((head, body))
+            } else {
+                Err(ErrorKind::Api(ApiError::from_parts(
+                    operation,
+                    head.status,
+                    &head.headers,
+                    &body,
+                ))
+                .into())
+            }
+        };
+        send.instrument(tracing::debug_span!("nrfcloud", operation))
+            .await
+    }
+}
+
+/// Configures a [`Client`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let client = nrfcloud::Client::builder()
+///     .api_key(std::env::var("NRFCLOUD_API_KEY").unwrap_or_default())
+///     .rest_host("http://127.0.0.1:8080")
+///     .timeout(Duration::from_secs(60))
+///     .retry(nrfcloud::RetryPolicy::default().max_attempts(6))
+///     .build()?;
+/// # Ok::<(), nrfcloud::Error>(())
+/// ```
+pub struct ClientBuilder {
+    credentials: Credentials,
+    rest_host: String,
+    provisioning_host: String,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            credentials: Credentials::default(),
+            rest_host: DEFAULT_REST_HOST.into(),
+            provisioning_host: DEFAULT_PROVISIONING_HOST.into(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("credentials", &self.credentials)
+            .field("rest_host", &self.rest_host)
+            .field("provisioning_host", &self.provisioning_host)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The team API key, sent as `Authorization: Bearer <key>` to the operations that accept it.
+    pub fn api_key(mut self, key: impl Into<SecretString>) -> Self {
+        self.credentials.api_key = Some(key.into());
+        self
+    }
+
+    /// A device or service-key JWT signer, for the operations that accept a JWT (and, when no
+    /// API key is configured, the only credential).
+    pub fn jwt(mut self, jwt: impl Into<JwtCredential>) -> Self {
+        self.credentials.jwt = Some(jwt.into());
+        self
+    }
+
+    /// The location services' evaluation token.
+    pub fn service_evaluation_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.credentials.evaluation_token = Some(token.into());
+        self
+    }
+
+    /// The REST API origin (default `https://api.nrfcloud.com`); `/v1` is appended.
+    pub fn rest_host(mut self, origin: impl Into<String>) -> Self {
+        self.rest_host = origin.into();
+        self
+    }
+
+    /// The Provisioning Service origin (default `https://api.provisioning.nrfcloud.com`).
+    pub fn provisioning_host(mut self, origin: impl Into<String>) -> Self {
+        self.provisioning_host = origin.into();
+        self
+    }
+
+    /// Time allowed to connect (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for a whole request, per attempt (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// When to retry (default: [`RetryPolicy::default`]; [`RetryPolicy::never`] turns it off).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client> {
+        install_crypto_provider();
+        let rest_base = base_url("REST host", &self.rest_host)?;
+        let provisioning_base = base_url("provisioning host", &self.provisioning_host)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(concat!("nrfcloud-rs/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError::with_source("cannot build the HTTP client", e))?;
+        let credentials = Arc::new(self.credentials);
+        let inner = Inner::new()
+            .with_authorizer(credentials.clone())
+            .with_retry(self.retry, Arc::new(TokioTracing));
+        let raw = Raw {
+            rest: rest::Client::new_with_client(&rest_base, http.clone(), inner.clone()),
+            provisioning: provisioning::Client::new_with_client(&provisioning_base, http, inner),
+        };
+        Ok(Client {
+            shared: Arc::new(Shared { raw, credentials }),
+        })
+    }
+}
+
+/// `origin` + `/v1`, after checking it is an http(s) origin (a path prefix for a proxy is fine).
+fn base_url(what: &str, origin: &str) -> Result<String> {
+    let trimmed = origin.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed).map_err(|e| {
+        Error::config(format!("the {what} {origin:?} is not a URL ({e}); expected an origin such as https://api.nrfcloud.com"))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::config(format!(
+            "the {what} {origin:?} must be an http:// or https:// origin"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(format!(
+            "the {what} {origin:?} must not have a query or fragment"
+        )));
+    }
+    if url.path().ends_with("/v1") {
+        return Err(Error::config(format!(
+            "the {what} {origin:?} ends in /v1; give the origin, the client appends /v1"
+        )));
+    }
+    Ok(format!("{trimmed}/v1"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use progenitor_client::ClientInfo;
+
+    #[test]
+    fn hosts_become_v1_base_urls() {
+        assert_eq!(
+            base_url("h", "https://api.nrfcloud.com").unwrap(),
+            "https://api.nrfcloud.com/v1"
+        );
+        assert_eq!(
+            base_url("h", "http://127.0.0.1:8080//").unwrap(),
+            "http://127.0.0.1:8080/v1"
+        );
+        assert_eq!(
+            base_url("h", "https://proxy.example/nrf/").unwrap(),
+            "https://proxy.example/nrf/v1"
+        );
+        for bad in [
+            "api.nrfcloud.com",
+            "ftp://x",
+            "https://api.nrfcloud.com/v1",
+            "http://h?x=1",
+            "",
+        ] {
+            let e = base_url("REST host", bad).unwrap_err();
+            assert!(matches!(e.kind(), ErrorKind::Config(_)), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn from_env_reads_the_three_variables() {
+        let vars = |name: &str| match name {
+            "NRFCLOUD_API_KEY" => Some("key-123".to_owned()),
+            "NRFCLOUD_API_HOST" => Some("http://127.0.0.1:1/".to_owned()),
+            "NRFCLOUD_PROVISIONING_HOST" => Some("http://127.0.0.1:2".to_owned()),
+            _ => None,
+        };
+        let client = Client::from_lookup(vars).unwrap();
+        assert_eq!(client.raw().rest().baseurl(), "http://127.0.0.1:1/v1");
+        assert_eq!(
+            client.raw().provisioning().baseurl(),
+            "http://127.0.0.1:2/v1"
+        );
+        let defaults =
+            Client::from_lookup(|n| (n == "NRFCLOUD_API_KEY").then(|| "k".to_owned())).unwrap();
+        assert_eq!(
+            defaults.raw().rest().baseurl(),
+            "https://api.nrfcloud.com/v1"
+        );
+        assert_eq!(
+            defaults.raw().provisioning().baseurl(),
+            "https://api.provisioning.nrfcloud.com/v1"
+        );
+        let e = Client::from_lookup(|_| None).unwrap_err();
+        assert!(e.to_string().contains("NRFCLOUD_API_KEY is not set"), "{e}");
+    }
+
+    #[test]
+    fn debug_never_shows_the_api_key() {
+        let key = "d8be845e816e45d4a9529a6cfcd459c88e3c22b5";
+        let builder = Client::builder().api_key(key);
+        assert!(!format!("{builder:?}").contains(key));
+        let client = builder.build().unwrap();
+        let debug = format!("{client:?}");
+        assert!(!debug.contains(key), "{debug}");
+        assert!(debug.contains("[REDACTED]"), "{debug}");
+    }
+}

@@ -1,0 +1,253 @@
+//! One paginator for every `pageNextToken` list: `.send()` gives one [`Page`], `.stream()` a lazy
+//! stream of items that fetches the next page when the previous one is used up.
+//!
+//! A failure mid-way is yielded as an error and ends the stream: a caller never mistakes a
+//! partial list for the whole. There is no `collect_all`; bound a stream with
+//! `futures::StreamExt::take` when the list may be large.
+
+use std::{collections::VecDeque, future::Future};
+
+use futures::Stream;
+
+use crate::error::{Error, Result};
+
+/// One page of a list.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Page<T> {
+    items: Vec<T>,
+    next_token: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of `items`, followed by the page that `next_token` fetches (if any).
+    pub fn new(items: Vec<T>, next_token: Option<String>) -> Self {
+        Self { items, next_token }
+    }
+
+    /// The items of this page.
+    pub fn items(&self) -> &[T] {
+        &self.items
+    }
+
+    /// The items, by value.
+    pub fn into_items(self) -> Vec<T> {
+        self.items
+    }
+
+    /// The token that fetches the next page (pass it to the list builder's `page_token`);
+    /// `None` on the last page.
+    pub fn next_token(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+
+    /// Whether this is the last page.
+    pub fn is_last(&self) -> bool {
+        self.next_token.is_none()
+    }
+
+    /// Items and next token.
+    pub fn into_parts(self) -> (Vec<T>, Option<String>) {
+        (self.items, self.next_token)
+    }
+}
+
+impl<T> IntoIterator for Page<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+/// A generated `{items, pageNextToken}` envelope.
+pub(crate) trait Paginated {
+    type Item;
+    fn into_page(self) -> Page<Self::Item>;
+}
+
+macro_rules! paginated {
+    ($($ty:path => $item:ty),* $(,)?) => {$(
+        impl Paginated for $ty {
+            type Item = $item;
+            fn into_page(self) -> Page<$item> {
+                Page::new(self.items, self.page_next_token)
+            }
+        }
+    )*};
+}
+
+paginated! {
+    nrfcloud_api::rest::types::PaginatedResultDeviceOrJsoNataTransformedResponse =>
+        nrfcloud_api::rest::types::PaginatedResultDeviceOrJsoNataTransformedResponseItemsInner,
+    nrfcloud_api::rest::types::PaginatedResultBulkOpsRequestDetails =>
+        nrfcloud_api::rest::types::BulkOpsRequestDetails,
+    nrfcloud_api::provisioning::types::PaginatedClaimedDevices =>
+        nrfcloud_api::provisioning::types::ClaimedDevice,
+    nrfcloud_api::provisioning::types::PaginatedProvisioningTags =>
+        nrfcloud_api::provisioning::types::ProvisioningTag,
+    nrfcloud_api::provisioning::types::PaginatedProvisioningCommands =>
+        nrfcloud_api::provisioning::types::ProvisioningCommand,
+    nrfcloud_api::provisioning::types::PaginatedProvisioningRules =>
+        nrfcloud_api::provisioning::types::ProvisioningRule,
+}
+
+/// nRF code 40499: "not found, but not an error" (an empty list).
+const EMPTY_LIST: u32 = 40499;
+
+/// A list response as a page: the envelope's items mapped by `item`, and nRF code 40499 as an
+/// empty page.
+pub(crate) fn page_of<P: Paginated, T>(
+    response: Result<P>,
+    item: impl FnMut(P::Item) -> Result<T>,
+) -> Result<Page<T>> {
+    match response {
+        Ok(envelope) => {
+            let (items, next) = envelope.into_page().into_parts();
+            let items = items.into_iter().map(item).collect::<Result<Vec<T>>>()?;
+            Ok(Page::new(items, next))
+        }
+        Err(e) if e.nrf_code() == Some(EMPTY_LIST) => Ok(Page::new(Vec::new(), None)),
+        Err(e) => Err(e),
+    }
+}
+
+enum Next {
+    First,
+    Token(String),
+    Done,
+}
+
+/// Items of every page, fetched lazily with `fetch(token)` (`None` for the first page).
+pub(crate) fn stream<T, F, Fut>(
+    operation: &'static str,
+    fetch: F,
+) -> impl Stream<Item = Result<T>> + Send + 'static
+where
+    T: Send + 'static,
+    F: Fn(Option<String>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T>>> + Send + 'static,
+{
+    let state = (fetch, VecDeque::<T>::new(), Next::First);
+    futures::stream::try_unfold(state, move |(fetch, mut buffer, mut next)| async move {
+        loop {
+            if let Some(item) = buffer.pop_front() {
+                return Ok(Some((item, (fetch, buffer, next))));
+            }
+            let token = match std::mem::replace(&mut next, Next::Done) {
+                Next::Done => return Ok(None),
+                Next::First => None,
+                Next::Token(t) => Some(t),
+            };
+            let (items, following) = fetch(token.clone()).await?.into_parts();
+            if following.is_some() && following == token {
+                return Err(Error::stuck_pagination(operation));
+            }
+            next = following.map_or(Next::Done, Next::Token);
+            buffer = items.into();
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use futures::{StreamExt, TryStreamExt};
+
+    use super::*;
+
+    type Tokens = Arc<Mutex<Vec<Option<String>>>>;
+
+    /// A fake list of `pages`, recording the tokens it was asked for.
+    fn fake(
+        pages: Vec<(Vec<u32>, Option<&'static str>)>,
+        fail_on: Option<usize>,
+    ) -> (impl Stream<Item = Result<u32>> + Send + 'static, Tokens) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let s = stream("ListDevices", move |token: Option<String>| {
+            let log = log.clone();
+            let pages = pages.clone();
+            async move {
+                let n = {
+                    let mut log = log.lock().unwrap();
+                    log.push(token);
+                    log.len() - 1
+                };
+                if Some(n) == fail_on {
+                    return Err(Error::invalid_request("ListDevices", "boom"));
+                }
+                let (items, next) = pages[n].clone();
+                Ok(Page::new(items, next.map(str::to_owned)))
+            }
+        });
+        (s, seen)
+    }
+
+    #[tokio::test]
+    async fn threads_tokens_and_skips_empty_pages() {
+        let (s, seen) = fake(
+            vec![
+                (vec![1, 2], Some("a+b/c")),
+                (vec![], Some("t2")),
+                (vec![3], None),
+            ],
+            None,
+        );
+        assert_eq!(s.try_collect::<Vec<_>>().await.unwrap(), vec![1, 2, 3]);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![None, Some("a+b/c".to_owned()), Some("t2".to_owned())]
+        );
+    }
+
+    #[tokio::test]
+    async fn lazy_and_failing_loudly() {
+        let (s, seen) = fake(vec![(vec![1, 2], Some("t1")), (vec![3], None)], None);
+        let first: Vec<_> = s.take(2).collect().await;
+        assert_eq!(first.len(), 2);
+        assert_eq!(
+            seen.lock().unwrap().len(),
+            1,
+            "the second page was not needed"
+        );
+
+        let (s, _) = fake(vec![(vec![1], Some("t1")), (vec![2], None)], Some(1));
+        let all: Vec<Result<u32>> = s.collect().await;
+        assert_eq!(all.len(), 2);
+        assert_eq!(*all[0].as_ref().unwrap(), 1);
+        assert!(all[1].is_err(), "the failure is yielded, not swallowed");
+    }
+
+    #[tokio::test]
+    async fn a_token_that_does_not_advance_is_an_error() {
+        let (s, _) = fake(vec![(vec![1], Some("same")), (vec![2], Some("same"))], None);
+        let all: Vec<Result<u32>> = s.collect().await;
+        assert!(all.last().unwrap().is_err());
+    }
+
+    #[test]
+    fn empty_list_code_is_an_empty_page() {
+        use crate::error::{ApiError, ErrorKind};
+        let api = ApiError::from_parts(
+            "ListDevices",
+            http::StatusCode::NOT_FOUND,
+            &http::HeaderMap::new(),
+            br#"{"code":40499,"message":"No devices found"}"#,
+        );
+        let r: Result<nrfcloud_api::provisioning::types::PaginatedProvisioningTags> =
+            Err(ErrorKind::Api(api).into());
+        let page = page_of(r, Ok).unwrap();
+        assert!(page.items().is_empty() && page.is_last());
+        let other = ApiError::from_parts(
+            "ListDevices",
+            http::StatusCode::NOT_FOUND,
+            &http::HeaderMap::new(),
+            br#"{"code":40410,"message":"nope"}"#,
+        );
+        let r: Result<nrfcloud_api::provisioning::types::PaginatedProvisioningTags> =
+            Err(ErrorKind::Api(other).into());
+        assert!(page_of(r, Ok).is_err());
+    }
+}

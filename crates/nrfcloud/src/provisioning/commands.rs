@@ -1,0 +1,326 @@
+//! Provisioning commands: what a claimed device does at its next provisioning check-in.
+
+use chrono::{DateTime, Utc};
+use futures::Stream;
+use nrfcloud_api::provisioning::types::{self, ProvisioningCommandKind};
+
+use super::typed;
+use crate::{
+    Client,
+    error::{Error, Result},
+    open_enum::open_enum,
+    pagination::{self, Page, page_of},
+};
+
+/// A provisioning command; exactly one kind per command (provisioning-api.md §2.4). The kinds
+/// whose JSON names are only guessed (private key, pre-shared key, configuration) are reachable
+/// through [`Command::Custom`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Command {
+    /// Make a key pair and register its public key with nRF Cloud for JWT auth.
+    CloudAccessKeyGeneration {
+        /// Modem security tag.
+        sec_tag: i64,
+    },
+    /// Make a private key (`%KEYGEN`).
+    ClientPrivateKeyGeneration {
+        /// Modem security tag.
+        sec_tag: i64,
+    },
+    /// Make a certificate signing request.
+    CertificateSigningRequest {
+        /// Modem security tag.
+        sec_tag: i64,
+        /// Subject, e.g. `O=Nordic,C=no,CN=<device id>`.
+        attributes: Option<String>,
+        /// Key usage bits, nine `0`/`1` characters, e.g. `101010000`.
+        key_usage: Option<String>,
+    },
+    /// Install a server (CA) certificate.
+    ServerCertificate {
+        /// Modem security tag.
+        sec_tag: i64,
+        /// The PEM.
+        content: String,
+    },
+    /// Install a client certificate.
+    ClientCertificate {
+        /// Modem security tag.
+        sec_tag: i64,
+        /// The PEM.
+        content: String,
+    },
+    /// End the provisioning run.
+    Finished,
+    /// Any kind, as the generated type.
+    Custom(Box<ProvisioningCommandKind>),
+}
+
+impl Command {
+    pub(crate) fn to_kind(&self, operation: &'static str) -> Result<ProvisioningCommandKind> {
+        let mut kind = ProvisioningCommandKind::default();
+        match self.clone() {
+            Command::CloudAccessKeyGeneration { sec_tag } => {
+                kind.cloud_access_key_generation = Some(types::SecTagCommand { sec_tag });
+            }
+            Command::ClientPrivateKeyGeneration { sec_tag } => {
+                kind.client_private_key_generation = Some(types::SecTagCommand { sec_tag });
+            }
+            Command::CertificateSigningRequest {
+                sec_tag,
+                attributes,
+                key_usage,
+            } => {
+                let key_usage = key_usage
+                    .map(|k| typed::<types::CsrCommandKeyUsage, _>(operation, "key usage", k))
+                    .transpose()?;
+                kind.certificate_signing_request = Some(types::CsrCommand {
+                    sec_tag,
+                    attributes,
+                    key_usage,
+                });
+            }
+            Command::ServerCertificate { sec_tag, content } => {
+                kind.server_certificate = Some(types::CertificateCommand { sec_tag, content });
+            }
+            Command::ClientCertificate { sec_tag, content } => {
+                kind.client_certificate = Some(types::CertificateCommand { sec_tag, content });
+            }
+            Command::Finished => kind.finished = Some(types::FinishedCommand(Default::default())),
+            Command::Custom(k) => kind = *k,
+        }
+        Ok(kind)
+    }
+}
+
+open_enum! {
+    /// Where a command is (terminal names are not documented).
+    pub enum CommandStatus {
+        /// Waiting for the device.
+        Pending => "PENDING",
+        /// Sent to the device.
+        InProgress => "IN_PROGRESS",
+    }
+}
+
+/// A provisioning command of a device.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ProvisioningCommand {
+    /// Its id.
+    pub id: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// Where it is.
+    pub status: CommandStatus,
+    /// What was asked.
+    pub request: Option<ProvisioningCommandKind>,
+    /// What the device answered, keyed by kind.
+    pub response: Option<types::ProvisioningCommandResponse>,
+    /// Created.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<types::ProvisioningCommand> for ProvisioningCommand {
+    fn from(c: types::ProvisioningCommand) -> Self {
+        Self {
+            id: c.id,
+            description: c.description,
+            status: CommandStatus::from(c.status.as_str()),
+            request: c.request,
+            response: c.response,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// The commands handle of one device: `client.provisioning().commands(device_id)`.
+#[derive(Clone, Debug)]
+pub struct ProvisioningCommands {
+    client: Client,
+    device_id: String,
+}
+
+impl ProvisioningCommands {
+    pub(super) fn new(client: Client, device_id: String) -> Self {
+        Self { client, device_id }
+    }
+
+    /// Queues a command (at most 20 per device).
+    pub fn create(&self, command: Command) -> CreateCommand {
+        CreateCommand {
+            client: self.client.clone(),
+            device_id: self.device_id.clone(),
+            command,
+            description: None,
+        }
+    }
+
+    /// Lists the device's commands.
+    pub fn list(&self) -> ListCommands {
+        ListCommands {
+            client: self.client.clone(),
+            device_id: self.device_id.clone(),
+            page_limit: None,
+            page_token: None,
+        }
+    }
+
+    /// Fetches one command.
+    pub fn get(&self, command_id: impl Into<String>) -> GetCommand {
+        GetCommand {
+            client: self.client.clone(),
+            device_id: self.device_id.clone(),
+            command_id: command_id.into(),
+        }
+    }
+
+    /// Discards a command.
+    pub fn delete(&self, command_id: impl Into<String>) -> DeleteCommand {
+        DeleteCommand {
+            client: self.client.clone(),
+            device_id: self.device_id.clone(),
+            command_id: command_id.into(),
+        }
+    }
+}
+
+/// Builder of [`ProvisioningCommands::create`].
+#[derive(Clone, Debug)]
+pub struct CreateCommand {
+    client: Client,
+    device_id: String,
+    command: Command,
+    description: Option<String>,
+}
+
+impl CreateCommand {
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Queues the command and returns its id.
+    pub async fn send(self) -> Result<String> {
+        let call = self
+            .client
+            .provisioning_call("create_device_provisioning_command")?;
+        let body = types::ProvisioningCommandRequest {
+            description: self.description,
+            request: self.command.to_kind(call.operation())?,
+        };
+        let request = call
+            .raw
+            .create_device_provisioning_command()
+            .device_id(self.device_id.as_str())
+            .body(body);
+        Ok(call.run(request.send()).await?.id)
+    }
+}
+
+/// Builder of [`ProvisioningCommands::list`].
+#[derive(Clone, Debug)]
+pub struct ListCommands {
+    client: Client,
+    device_id: String,
+    page_limit: Option<u32>,
+    page_token: Option<String>,
+}
+
+impl ListCommands {
+    /// Items per page.
+    pub fn page_limit(mut self, limit: u32) -> Self {
+        self.page_limit = Some(limit);
+        self
+    }
+
+    /// Start at the page this token fetches.
+    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+        self.page_token = Some(token.into());
+        self
+    }
+
+    /// One page.
+    pub async fn send(self) -> Result<Page<ProvisioningCommand>> {
+        let token = self.page_token.clone();
+        self.fetch(token).await
+    }
+
+    /// Every command, as a lazy stream.
+    pub fn stream(self) -> impl Stream<Item = Result<ProvisioningCommand>> + Send + 'static {
+        pagination::stream("ListDeviceProvisioningCommands", move |token| {
+            self.clone().fetch(token)
+        })
+    }
+
+    async fn fetch(self, token: Option<String>) -> Result<Page<ProvisioningCommand>> {
+        let call = self
+            .client
+            .provisioning_call("list_device_provisioning_commands")?;
+        let mut request = call
+            .raw
+            .list_device_provisioning_commands()
+            .device_id(self.device_id.as_str());
+        if let Some(limit) = self
+            .page_limit
+            .and_then(|l| std::num::NonZeroU64::new(l.into()))
+        {
+            request = request.page_limit(limit);
+        }
+        if let Some(token) = token {
+            request = request.page_next_token(token);
+        }
+        page_of(call.run(request.send()).await, |c| Ok::<_, Error>(c.into()))
+    }
+}
+
+/// Builder of [`ProvisioningCommands::get`].
+#[derive(Clone, Debug)]
+pub struct GetCommand {
+    client: Client,
+    device_id: String,
+    command_id: String,
+}
+
+impl GetCommand {
+    /// Fetches the command.
+    pub async fn send(self) -> Result<ProvisioningCommand> {
+        let call = self
+            .client
+            .provisioning_call("fetch_device_provisioning_command")?;
+        let request = call
+            .raw
+            .fetch_device_provisioning_command()
+            .device_id(self.device_id.as_str())
+            .command_id(self.command_id);
+        Ok(call.run(request.send()).await?.into())
+    }
+}
+
+/// Builder of [`ProvisioningCommands::delete`].
+#[derive(Clone, Debug)]
+pub struct DeleteCommand {
+    client: Client,
+    device_id: String,
+    command_id: String,
+}
+
+impl DeleteCommand {
+    /// Discards the command.
+    pub async fn send(self) -> Result<()> {
+        let call = self
+            .client
+            .provisioning_call("delete_device_provisioning_command")?;
+        let request = call
+            .raw
+            .delete_device_provisioning_command()
+            .device_id(self.device_id.as_str())
+            .command_id(self.command_id);
+        call.run(request.send()).await
+    }
+}

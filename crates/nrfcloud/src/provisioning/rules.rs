@@ -1,0 +1,268 @@
+//! Provisioning rules: commands queued automatically for devices claimed with a tag.
+
+use futures::Stream;
+use nrfcloud_api::provisioning::types::{self, ProvisioningRule};
+
+use super::{Command, typed};
+use crate::{
+    Client,
+    error::{Error, Result},
+    pagination::{self, Page, page_of},
+};
+
+/// A rule to create or replace: a unique name, the tags it targets and its commands.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RuleSpec {
+    name: String,
+    tags: Vec<String>,
+    commands: Vec<(Command, Option<String>)>,
+    description: Option<String>,
+    active: Option<bool>,
+}
+
+impl RuleSpec {
+    /// A rule named `name` for devices claimed with any of `tags`.
+    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(
+        name: impl Into<String>,
+        tags: I,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            tags: tags.into_iter().map(Into::into).collect(),
+            commands: Vec::new(),
+            description: None,
+            active: None,
+        }
+    }
+
+    /// Appends a command.
+    pub fn command(mut self, command: Command) -> Self {
+        self.commands.push((command, None));
+        self
+    }
+
+    /// Appends a command with a description.
+    pub fn described_command(mut self, command: Command, description: impl Into<String>) -> Self {
+        self.commands.push((command, Some(description.into())));
+        self
+    }
+
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Whether the rule is active (rules start as drafts).
+    pub fn active(mut self, active: bool) -> Self {
+        self.active = Some(active);
+        self
+    }
+
+    fn to_request(&self, operation: &'static str) -> Result<types::ProvisioningRuleRequest> {
+        let commands = self
+            .commands
+            .iter()
+            .map(|(c, description)| {
+                Ok(types::ProvisioningRuleCommand {
+                    description: description.clone(),
+                    request: c.to_kind(operation)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let tags = self
+            .tags
+            .iter()
+            .map(|t| {
+                typed::<types::ProvisioningRuleRequestTagsItem, _>(operation, "tag", t.as_str())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(types::ProvisioningRuleRequest {
+            active: self.active,
+            commands,
+            description: self.description.clone(),
+            name: self.name.clone(),
+            tags,
+        })
+    }
+}
+
+/// The rules handle: `client.provisioning().rules()`.
+#[derive(Clone, Debug)]
+pub struct ProvisioningRules {
+    client: Client,
+}
+
+impl ProvisioningRules {
+    pub(super) fn new(client: Client) -> Self {
+        Self { client }
+    }
+
+    /// Creates a rule.
+    pub fn create(&self, rule: RuleSpec) -> SaveRule {
+        SaveRule {
+            client: self.client.clone(),
+            rule_id: None,
+            rule,
+        }
+    }
+
+    /// Replaces a rule (drafts only; an active rule cannot be edited).
+    pub fn update(&self, rule_id: impl Into<String>, rule: RuleSpec) -> SaveRule {
+        SaveRule {
+            client: self.client.clone(),
+            rule_id: Some(rule_id.into()),
+            rule,
+        }
+    }
+
+    /// Lists rules.
+    pub fn list(&self) -> ListRules {
+        ListRules {
+            client: self.client.clone(),
+            page_limit: None,
+            page_token: None,
+        }
+    }
+
+    /// Fetches one rule.
+    pub fn get(&self, rule_id: impl Into<String>) -> GetRule {
+        GetRule {
+            client: self.client.clone(),
+            rule_id: rule_id.into(),
+        }
+    }
+
+    /// Deletes a rule.
+    pub fn delete(&self, rule_id: impl Into<String>) -> DeleteRule {
+        DeleteRule {
+            client: self.client.clone(),
+            rule_id: rule_id.into(),
+        }
+    }
+}
+
+/// Builder of [`ProvisioningRules::create`] and [`ProvisioningRules::update`].
+#[derive(Clone, Debug)]
+pub struct SaveRule {
+    client: Client,
+    rule_id: Option<String>,
+    rule: RuleSpec,
+}
+
+impl SaveRule {
+    /// Saves the rule; a created rule is returned as the service stored it, an update returns
+    /// `None`.
+    pub async fn send(self) -> Result<Option<ProvisioningRule>> {
+        match self.rule_id {
+            None => {
+                let call = self.client.provisioning_call("create_provisioning_rule")?;
+                let body = self.rule.to_request(call.operation())?;
+                let created = call
+                    .run(call.raw.create_provisioning_rule().body(body).send())
+                    .await?;
+                Ok(Some(created))
+            }
+            Some(id) => {
+                let call = self.client.provisioning_call("update_provisioning_rule")?;
+                let body = self.rule.to_request(call.operation())?;
+                let request = call.raw.update_provisioning_rule().rule_id(id).body(body);
+                call.run(request.send()).await?;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Builder of [`ProvisioningRules::list`].
+#[derive(Clone, Debug)]
+pub struct ListRules {
+    client: Client,
+    page_limit: Option<u32>,
+    page_token: Option<String>,
+}
+
+impl ListRules {
+    /// Items per page.
+    pub fn page_limit(mut self, limit: u32) -> Self {
+        self.page_limit = Some(limit);
+        self
+    }
+
+    /// Start at the page this token fetches.
+    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+        self.page_token = Some(token.into());
+        self
+    }
+
+    /// One page.
+    pub async fn send(self) -> Result<Page<ProvisioningRule>> {
+        let token = self.page_token.clone();
+        self.fetch(token).await
+    }
+
+    /// Every rule, as a lazy stream.
+    pub fn stream(self) -> impl Stream<Item = Result<ProvisioningRule>> + Send + 'static {
+        pagination::stream("ListProvisioningRules", move |token| {
+            self.clone().fetch(token)
+        })
+    }
+
+    async fn fetch(self, token: Option<String>) -> Result<Page<ProvisioningRule>> {
+        let call = self.client.provisioning_call("list_provisioning_rules")?;
+        let mut request = call.raw.list_provisioning_rules();
+        if let Some(limit) = self
+            .page_limit
+            .and_then(|l| std::num::NonZeroU64::new(l.into()))
+        {
+            request = request.page_limit(limit);
+        }
+        if let Some(token) = token {
+            request = request.page_next_token(token);
+        }
+        page_of(call.run(request.send()).await, Ok::<_, Error>)
+    }
+}
+
+/// Builder of [`ProvisioningRules::get`].
+#[derive(Clone, Debug)]
+pub struct GetRule {
+    client: Client,
+    rule_id: String,
+}
+
+impl GetRule {
+    /// Fetches the rule.
+    pub async fn send(self) -> Result<ProvisioningRule> {
+        let call = self.client.provisioning_call("fetch_provisioning_rule")?;
+        call.run(
+            call.raw
+                .fetch_provisioning_rule()
+                .rule_id(self.rule_id)
+                .send(),
+        )
+        .await
+    }
+}
+
+/// Builder of [`ProvisioningRules::delete`].
+#[derive(Clone, Debug)]
+pub struct DeleteRule {
+    client: Client,
+    rule_id: String,
+}
+
+impl DeleteRule {
+    /// Deletes the rule.
+    pub async fn send(self) -> Result<()> {
+        let call = self.client.provisioning_call("delete_provisioning_rule")?;
+        call.run(
+            call.raw
+                .delete_provisioning_rule()
+                .rule_id(self.rule_id)
+                .send(),
+        )
+        .await
+    }
+}
