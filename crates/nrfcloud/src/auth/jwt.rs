@@ -150,8 +150,7 @@ impl Es256 {
 /// `exp`. Default lifetime: 10 minutes.
 ///
 /// ```no_run
-/// use nrfcloud::auth::{DeviceJwt, PrivateKey};
-/// use secrecy::ExposeSecret;
+/// use nrfcloud::auth::{DeviceJwt, ExposeSecret, PrivateKey};
 /// let jwt = DeviceJwt::new(PrivateKey::from_file("device.pem")?, "nrf-352656100123456")?;
 /// println!("{}", jwt.token()?.expose_secret());
 /// # Ok::<(), nrfcloud::auth::AuthError>(())

@@ -15,12 +15,13 @@ use std::fmt;
 
 use nrfcloud_api::{Authorize, Operation, Scheme};
 use reqwest::header::HeaderValue;
-use secrecy::{ExposeSecret, SecretString};
 
 pub use crate::error::AuthError;
 pub use jwt::{ApplicationJwt, CLOCK_SKEW, Clock, DeviceJwt, ServiceJwt, SystemClock};
 pub(crate) use jwt::{install_crypto_provider, is_device_id};
 pub use keys::{KeyKind, PrivateKey};
+/// Tokens are [`SecretString`]s: call [`ExposeSecret::expose_secret`] to read one.
+pub use secrecy::{ExposeSecret, SecretString};
 
 /// The JWT signer a client sends to operations that accept a JSON Web Token.
 #[derive(Debug)]

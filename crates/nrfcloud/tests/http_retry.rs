@@ -1,0 +1,142 @@
+//! Retries: idempotent requests on 429/5xx with Retry-After, never a POST claim.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{builder, client, device};
+use nrfcloud::RetryPolicy;
+use serde_json::json;
+use wiremock::{
+    Mock, MockServer, ResponseTemplate,
+    matchers::{method, path},
+};
+
+#[tokio::test]
+async fn get_retries_429_after_retry_after_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices/dev-1"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({"message": "Too Many Requests"})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices/dev-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(device("dev-1", "a", &[], None)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let device = client(&server).devices().get("dev-1").send().await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
+    assert!(device.version().is_none());
+}
+
+#[tokio::test]
+async fn post_claim_is_not_retried_on_503() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/claimed-devices"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"message": "unavailable"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .provisioning()
+        .claim("AAAA.BBBB")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(503));
+    assert!(e.is_retryable(), "the caller may decide to retry");
+}
+
+#[tokio::test]
+async fn attempts_are_bounded() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/bulk-ops-requests/01G4ACS60SAEK1YNGSSJHBEET0"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("<html>busy</html>"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = builder(&server)
+        .api_key("k")
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let e = client
+        .bulk_ops()
+        .get("01G4ACS60SAEK1YNGSSJHBEET0")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(503), "{e}");
+    assert!(e.to_string().contains("busy"), "the raw body is kept: {e}");
+}
+
+#[tokio::test]
+async fn never_means_one_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/account"))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = builder(&server)
+        .api_key("k")
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let e = client.account().get().send().await.unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(502));
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_is_returned_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/account"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = client(&server).account().get().send().await.unwrap_err();
+    assert!(e.is_rate_limited(), "{e}");
+}
+
+#[tokio::test]
+async fn the_raw_client_retries_too() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/account"))
+        .respond_with(ResponseTemplate::new(504))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/account"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"team": {"tenantId": common::TENANT}})),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    // The body is not a full account: what matters is that the third attempt was reached.
+    let _ = client.raw().rest().fetch_account_info().send().await;
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
