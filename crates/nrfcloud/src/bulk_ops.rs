@@ -179,7 +179,7 @@ impl ListBulkOps {
     }
 
     /// Every request, as a lazy stream.
-    pub fn stream(self) -> impl Stream<Item = Result<BulkOpsRequest>> + Send + 'static {
+    pub fn stream(self) -> impl Stream<Item = Result<BulkOpsRequest>> + Send + Unpin + 'static {
         pagination::stream("ListBulkOpsRequests", move |token| {
             self.clone().fetch(token)
         })

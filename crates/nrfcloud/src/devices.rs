@@ -263,7 +263,7 @@ impl ListDevices {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn stream(self) -> impl Stream<Item = Result<Device>> + Send + 'static {
+    pub fn stream(self) -> impl Stream<Item = Result<Device>> + Send + Unpin + 'static {
         pagination::stream("ListDevices", move |token| self.clone().fetch(token))
     }
 

@@ -122,31 +122,35 @@ enum Next {
 pub(crate) fn stream<T, F, Fut>(
     operation: &'static str,
     fetch: F,
-) -> impl Stream<Item = Result<T>> + Send + 'static
+) -> impl Stream<Item = Result<T>> + Send + Unpin + 'static
 where
     T: Send + 'static,
     F: Fn(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
     let state = (fetch, VecDeque::<T>::new(), Next::First);
-    futures::stream::try_unfold(state, move |(fetch, mut buffer, mut next)| async move {
-        loop {
-            if let Some(item) = buffer.pop_front() {
-                return Ok(Some((item, (fetch, buffer, next))));
+    // Boxed so that the stream is `Unpin`: `stream.try_next().await` works without pinning.
+    Box::pin(futures::stream::try_unfold(
+        state,
+        move |(fetch, mut buffer, mut next)| async move {
+            loop {
+                if let Some(item) = buffer.pop_front() {
+                    return Ok(Some((item, (fetch, buffer, next))));
+                }
+                let token = match std::mem::replace(&mut next, Next::Done) {
+                    Next::Done => return Ok(None),
+                    Next::First => None,
+                    Next::Token(t) => Some(t),
+                };
+                let (items, following) = fetch(token.clone()).await?.into_parts();
+                if following.is_some() && following == token {
+                    return Err(Error::stuck_pagination(operation));
+                }
+                next = following.map_or(Next::Done, Next::Token);
+                buffer = items.into();
             }
-            let token = match std::mem::replace(&mut next, Next::Done) {
-                Next::Done => return Ok(None),
-                Next::First => None,
-                Next::Token(t) => Some(t),
-            };
-            let (items, following) = fetch(token.clone()).await?.into_parts();
-            if following.is_some() && following == token {
-                return Err(Error::stuck_pagination(operation));
-            }
-            next = following.map_or(Next::Done, Next::Token);
-            buffer = items.into();
-        }
-    })
+        },
+    ))
 }
 
 #[cfg(test)]

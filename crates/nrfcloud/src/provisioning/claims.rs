@@ -413,7 +413,7 @@ impl ListClaimedDevices {
     }
 
     /// Every claimed device, as a lazy stream.
-    pub fn stream(self) -> impl Stream<Item = Result<ClaimedDevice>> + Send + 'static {
+    pub fn stream(self) -> impl Stream<Item = Result<ClaimedDevice>> + Send + Unpin + 'static {
         pagination::stream("ListClaimedDevices", move |token| self.clone().fetch(token))
     }
 

@@ -252,7 +252,9 @@ impl ListCommands {
     }
 
     /// Every command, as a lazy stream.
-    pub fn stream(self) -> impl Stream<Item = Result<ProvisioningCommand>> + Send + 'static {
+    pub fn stream(
+        self,
+    ) -> impl Stream<Item = Result<ProvisioningCommand>> + Send + Unpin + 'static {
         pagination::stream("ListDeviceProvisioningCommands", move |token| {
             self.clone().fetch(token)
         })

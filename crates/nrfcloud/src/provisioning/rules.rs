@@ -203,7 +203,7 @@ impl ListRules {
     }
 
     /// Every rule, as a lazy stream.
-    pub fn stream(self) -> impl Stream<Item = Result<ProvisioningRule>> + Send + 'static {
+    pub fn stream(self) -> impl Stream<Item = Result<ProvisioningRule>> + Send + Unpin + 'static {
         pagination::stream("ListProvisioningRules", move |token| {
             self.clone().fetch(token)
         })

@@ -168,7 +168,7 @@ impl ListTags {
     }
 
     /// Every tag, as a lazy stream.
-    pub fn stream(self) -> impl Stream<Item = Result<ProvisioningTag>> + Send + 'static {
+    pub fn stream(self) -> impl Stream<Item = Result<ProvisioningTag>> + Send + Unpin + 'static {
         pagination::stream("ListProvisioningTags", move |token| {
             self.clone().fetch(token)
         })

@@ -1,0 +1,415 @@
+//! Contract tests: every resource handle drives Prism (`prism mock`, npm `@stoplight/prism-cli`)
+//! on 127.0.0.1, which validates each request against the OpenAPI document. A request Prism
+//! finds invalid gets a 422/401 `application/problem+json` answer or an `sl-violations` header;
+//! the test fails on either.
+//!
+//! REST runs against the *patched* document (`nrfcloud_api::meta::REST_PATCHED_SPEC`): the
+//! upstream one rejects every real device id. Provisioning runs against the original
+//! `openapi/nrfcloud-provisioning.json`: its patches only adapt bodies for the generator (raw
+//! bytes with a `Content-Type` parameter), which Prism would see as an octet-stream mismatch.
+//!
+//! Needs `$NRFCLOUD_PRISM` (skipped when unset, a failure when `CI` is set).
+
+use std::{
+    net::TcpListener as StdListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use futures::TryStreamExt;
+use nrfcloud::{
+    Client, Error, ErrorKind, RetryPolicy,
+    devices::DeviceChange,
+    provisioning::{Command as ProvisioningCommand, CsvClaimEndpoint, RuleSpec, TagPaths},
+};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
+
+/// Kills Prism when dropped, also when the test panics.
+struct Prism {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn prism_binary() -> Option<String> {
+    match std::env::var("NRFCLOUD_PRISM") {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but NRFCLOUD_PRISM is not: .ci/run must install Prism")
+        }
+        _ => {
+            eprintln!("skipped: set NRFCLOUD_PRISM to a prism binary to run the contract tests");
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Writes `document` to `dir` with every path under `/v1`: Prism serves the paths as written
+/// and ignores the base path of `servers`, while the client sends `<origin>/v1/...`.
+fn under_v1(dir: &Path, name: &str, document: &str) -> PathBuf {
+    let mut doc: serde_json::Value = serde_json::from_str(document).unwrap();
+    let paths = doc["paths"].as_object_mut().unwrap();
+    let moved: serde_json::Map<String, serde_json::Value> = std::mem::take(paths)
+        .into_iter()
+        .map(|(path, item)| (format!("/v1{path}"), item))
+        .collect();
+    *paths = moved;
+    let file = dir.join(name);
+    std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    file
+}
+
+async fn start_prism(binary: &str, document: &Path) -> Prism {
+    let port = free_port();
+    let child = Command::new(binary)
+        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+        .arg(document)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
+    let prism = Prism { child, port };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let http = reqwest::Client::new();
+    while http
+        .get(format!("http://127.0.0.1:{port}/"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "Prism did not start on port {port} within 90 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    prism
+}
+
+/// A TCP relay in front of Prism that keeps every response byte, to find `sl-violations`
+/// headers on answers the client accepted.
+async fn relay(upstream: u16, seen: Arc<Mutex<Vec<u8>>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((inbound, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let Ok(outbound) = TcpStream::connect(("127.0.0.1", upstream)).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = inbound.into_split();
+                let (mut server_read, mut server_write) = outbound.into_split();
+                let up = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+                });
+                let mut buf = vec![0u8; 16 * 1024];
+                while let Ok(n) = server_read.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    seen.lock().unwrap().extend_from_slice(&buf[..n]);
+                    if client_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                up.abort();
+            });
+        }
+    });
+    origin
+}
+
+/// Prism's verdict on a call: a request violation fails the test; anything else the mock
+/// answered (including a generated body our types do not accept) is the response side.
+fn check<T: std::fmt::Debug>(what: &str, result: Result<T, Error>) {
+    if let Err(e) = &result {
+        if let ErrorKind::Api(api) = e.kind() {
+            assert!(
+                !matches!(api.status.as_u16(), 400 | 401 | 404 | 405 | 415 | 422),
+                "{what}: Prism rejected the request: {e} {:?}",
+                api.body
+            );
+        }
+        assert!(
+            !matches!(
+                e.kind(),
+                ErrorKind::Auth(_) | ErrorKind::InvalidRequest(_) | ErrorKind::Transport(_)
+            ),
+            "{what}: {e}"
+        );
+    }
+}
+
+/// The request violations Prism reported in `sl-violations` headers. Violations located in the
+/// response are about the mock data Prism generated itself (it does not honour every pattern),
+/// not about the client.
+fn violations(seen: &Mutex<Vec<u8>>) -> Vec<String> {
+    let text = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        if !name.eq_ignore_ascii_case("sl-violations") {
+            continue;
+        }
+        let list: Vec<serde_json::Value> = serde_json::from_str(value.trim())
+            .unwrap_or_else(|e| panic!("unreadable sl-violations header ({e}): {value}"));
+        found.extend(
+            list.into_iter()
+                .filter(|v| v["location"][0] != "response")
+                .map(|v| v.to_string()),
+        );
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_handle_passes_prism_validation() {
+    let Some(binary) = prism_binary() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let rest_doc = under_v1(
+        dir.path(),
+        "rest.json",
+        nrfcloud::raw::meta::REST_PATCHED_SPEC,
+    );
+    let original =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi/nrfcloud-provisioning.json");
+    let original = std::fs::read_to_string(original).unwrap();
+    let provisioning_doc = under_v1(dir.path(), "provisioning.json", &original);
+    let (rest, provisioning) = tokio::join!(
+        start_prism(&binary, &rest_doc),
+        start_prism(&binary, &provisioning_doc)
+    );
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let client = Client::builder()
+        .api_key("0123456789abcdef0123456789abcdef01234567")
+        .rest_host(relay(rest.port, seen.clone()).await)
+        .provisioning_host(relay(provisioning.port, seen.clone()).await)
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let id = "nrf-352656100123456";
+
+    // REST
+    check(
+        "ListDevices",
+        client
+            .devices()
+            .list()
+            .tags(["a", "b"])
+            .page_limit(10)
+            .include_state(true)
+            .send()
+            .await,
+    );
+    check(
+        "ListDevices stream",
+        client.devices().list().stream().try_next().await,
+    );
+    check("FetchDevice", client.devices().get(id).send().await);
+    check(
+        "UpdateDeviceName",
+        client
+            .devices()
+            .rename(id, "shelf 4")
+            .if_match("3")
+            .send()
+            .await,
+    );
+    check(
+        "UpdateDeviceTags",
+        client
+            .devices()
+            .set_tags(id, ["a", "b"])
+            .if_match("3")
+            .send()
+            .await,
+    );
+    check(
+        "update_with_retry",
+        client
+            .devices()
+            .update_with_retry(id, 1, |_| Some(DeviceChange::Rename("x".into())))
+            .await,
+    );
+    check("DeleteDevice", client.devices().delete(id).send().await);
+    check(
+        "ListBulkOpsRequests",
+        client.bulk_ops().list().page_limit(5).send().await,
+    );
+    check(
+        "FetchBulkOpsRequest",
+        client
+            .bulk_ops()
+            .get("01G4ACS60SAEK1YNGSSJHBEET0")
+            .send()
+            .await,
+    );
+    check("FetchAccountInfo", client.account().get().send().await);
+
+    // Provisioning
+    let p = client.provisioning();
+    check(
+        "ClaimDeviceOwnership",
+        p.claim("AAAA.BBBB")
+            .tags(["nrf-cloud-onboarding"])
+            .send()
+            .await,
+    );
+    check(
+        "ClaimDeviceOwnership dry run",
+        p.claim("AAAA.BBBB").dry_run().await,
+    );
+    check(
+        "ClaimDeviceOwnership CSV",
+        p.claim_csv("AAAA.BBBB,tag1\n").send().await,
+    );
+    check(
+        "BulkClaimDeviceOwnership",
+        p.claim_csv("AAAA.BBBB\n")
+            .endpoint(CsvClaimEndpoint::Bulk)
+            .send()
+            .await,
+    );
+    let claimed = p.claimed_devices();
+    check(
+        "ListClaimedDevices",
+        claimed
+            .list()
+            .tags(["t"])
+            .device_ids([id])
+            .page_limit(10)
+            .send()
+            .await,
+    );
+    check("FetchClaimedDevice", claimed.get(id).send().await);
+    check(
+        "UpdateClaimedDeviceTags",
+        claimed.set_tags(id, ["t1"]).send().await,
+    );
+    check("BlockClaimedDevice", claimed.block(id).send().await);
+    check("UnblockClaimedDevice", claimed.unblock(id).send().await);
+    check("UnclaimDevice", claimed.unclaim(id).send().await);
+    for paths in [TagPaths::Docs, TagPaths::Utils] {
+        let tags = p.tags().paths(paths);
+        check(
+            "CreateProvisioningTag",
+            tags.create("line-1").description("first line").send().await,
+        );
+        check(
+            "ListProvisioningTags",
+            tags.list().page_limit(10).send().await,
+        );
+    }
+    check("FetchProvisioningTag", p.tags().get("tag-1").send().await);
+    check(
+        "UpdateProvisioningTag",
+        p.tags()
+            .update("tag-1", "line-2")
+            .description("d")
+            .send()
+            .await,
+    );
+    check(
+        "DeleteProvisioningTag",
+        p.tags().delete("tag-1").send().await,
+    );
+    let commands = p.commands(id);
+    for command in [
+        ProvisioningCommand::CloudAccessKeyGeneration { sec_tag: 16842753 },
+        ProvisioningCommand::ClientPrivateKeyGeneration { sec_tag: 16842753 },
+        ProvisioningCommand::CertificateSigningRequest {
+            sec_tag: 16842753,
+            attributes: Some("O=Nordic,C=no,CN=nrf-352656100123456".into()),
+            key_usage: Some("101010000".into()),
+        },
+        ProvisioningCommand::ServerCertificate {
+            sec_tag: 16842753,
+            content: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into(),
+        },
+        ProvisioningCommand::ClientCertificate {
+            sec_tag: 16842753,
+            content: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into(),
+        },
+        ProvisioningCommand::Finished,
+    ] {
+        check(
+            "CreateDeviceProvisioningCommand",
+            commands.create(command).description("step").send().await,
+        );
+    }
+    check(
+        "ListDeviceProvisioningCommands",
+        commands.list().page_limit(10).send().await,
+    );
+    check(
+        "FetchDeviceProvisioningCommand",
+        commands.get("cmd-1").send().await,
+    );
+    check(
+        "DeleteDeviceProvisioningCommand",
+        commands.delete("cmd-1").send().await,
+    );
+    let rule = RuleSpec::new("nRF Cloud Onboarding", ["nrf-cloud-onboarding"])
+        .description("Generated rule")
+        .active(true)
+        .command(ProvisioningCommand::ClientPrivateKeyGeneration { sec_tag: 16842753 })
+        .described_command(
+            ProvisioningCommand::CloudAccessKeyGeneration { sec_tag: 16842753 },
+            "key",
+        );
+    check(
+        "CreateProvisioningRule",
+        p.rules().create(rule.clone()).send().await,
+    );
+    check(
+        "ListProvisioningRules",
+        p.rules().list().page_limit(10).send().await,
+    );
+    check(
+        "FetchProvisioningRule",
+        p.rules().get("rule-1").send().await,
+    );
+    check(
+        "UpdateProvisioningRule",
+        p.rules().update("rule-1", rule).send().await,
+    );
+    check(
+        "DeleteProvisioningRule",
+        p.rules().delete("rule-1").send().await,
+    );
+
+    let found = violations(&seen);
+    assert!(
+        found.is_empty(),
+        "Prism reported request violations:\n{}",
+        found.join("\n")
+    );
+    assert!(
+        !seen.lock().unwrap().is_empty(),
+        "the relay saw the responses"
+    );
+    drop((rest, provisioning));
+}
