@@ -136,7 +136,7 @@ impl FaultState {
         let f = &self.faults;
         let verdict = if f
             .rate_limit_every
-            .is_some_and(|k| k > 0 && self.requests % u64::from(k) == 0)
+            .is_some_and(|k| k > 0 && self.requests.is_multiple_of(u64::from(k)))
         {
             Verdict::Respond(ApiError::rate_limited(f.retry_after_secs))
         } else if drop_draw < f.drop_rate {

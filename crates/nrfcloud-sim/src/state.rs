@@ -129,7 +129,7 @@ impl Shared {
         Self {
             minter: Minter::from_seed(&s),
             ids: Mutex::new(IdGen {
-                rng: StdRng::seed_from_u64(seed ^ 0x6964_73), // "ids"
+                rng: StdRng::seed_from_u64(seed ^ 0x0069_6473), // "ids"
                 last: ulid::Ulid::nil(),
             }),
             faults: Mutex::new(FaultState::new(seed, faults)),

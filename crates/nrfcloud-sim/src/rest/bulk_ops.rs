@@ -41,10 +41,10 @@ pub(crate) async fn list(
 ) -> ApiResult {
     let start = instant("startRequestedAt", q.start_requested_at.as_deref())?;
     let end = instant("endRequestedAt", q.end_requested_at.as_deref())?;
-    if let Some(status) = q.status.as_deref() {
-        if !["PENDING", "IN_PROGRESS", "SUCCEEDED", "FAILED"].contains(&status) {
-            return Err(ApiError::bad_request(format!("unknown status {status:?}")));
-        }
+    if let Some(status) = q.status.as_deref()
+        && !["PENDING", "IN_PROGRESS", "SUCCEEDED", "FAILED"].contains(&status)
+    {
+        return Err(ApiError::bad_request(format!("unknown status {status:?}")));
     }
     let page = PageRequest::new(
         &shared,
