@@ -100,6 +100,15 @@ impl ApiError {
         )
     }
 
+    /// 413 / 41300: the body is larger than the simulator accepts.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            41300,
+            format!("the request body is larger than {limit} bytes"),
+        )
+    }
+
     /// 422 / 42200: validation failed.
     pub fn validation(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, 42200, message)

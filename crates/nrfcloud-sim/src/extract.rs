@@ -1,9 +1,10 @@
 //! Request extractors whose rejections are nRF error bodies, not axum's plain text.
 
 use axum::{
-    extract::{FromRequestParts, Path as AxumPath},
-    http::{HeaderMap, header, request::Parts},
+    extract::{FromRequest, FromRequestParts, Path as AxumPath, Request},
+    http::{HeaderMap, StatusCode, header, request::Parts},
 };
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -33,6 +34,29 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
             .await
             .map(|AxumPath(v)| Path(v))
             .map_err(|e| ApiError::bad_request(format!("invalid path: {}", e.body_text())))
+    }
+}
+
+/// Largest request body accepted: 1000 onboarding rows with certificate chains fit easily.
+pub(crate) const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// The raw request body, up to [`MAX_BODY`].
+pub(crate) struct Body(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        Bytes::from_request(request, state)
+            .await
+            .map(Body)
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(MAX_BODY),
+                _ => ApiError::bad_request(format!(
+                    "cannot read the request body: {}",
+                    e.body_text()
+                )),
+            })
     }
 }
 

@@ -40,8 +40,9 @@ pub struct Faults {
     /// `Some(n)`: the first `n` list (page) requests succeed and the next one fails with 500,
     /// once; later page requests succeed again, so a client that retries the page resumes.
     pub fail_page_after: Option<u32>,
-    /// 0-based row indices that fail in every bulk operation (claims, onboarding, key and
-    /// certificate registration): the operation ends `FAILED` and its error summary names them.
+    /// 0-based row indices that fail in every CSV upload: a bulk operation (bulk claim,
+    /// onboarding, key and certificate registration) ends `FAILED` with an error summary naming
+    /// them; a synchronous CSV claim lists them in `failed`. Those rows are not applied.
     pub bulk_fail_rows: Vec<usize>,
     /// Serve error summaries in the legacy (2021-2025) format with 1-based rows instead of the
     /// current `{"errors":["[<0-based row>]: <message>"]}`.

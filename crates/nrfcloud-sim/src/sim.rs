@@ -44,7 +44,7 @@ pub enum Error {
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SimulatorBuilder {
     seed: u64,
     api_key: Option<String>,
@@ -52,6 +52,20 @@ pub struct SimulatorBuilder {
     rest_port: u16,
     provisioning_port: u16,
     step: Duration,
+}
+
+impl fmt::Debug for SimulatorBuilder {
+    // The API key stays out of Debug output.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimulatorBuilder")
+            .field("seed", &self.seed)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("faults", &self.faults)
+            .field("rest_port", &self.rest_port)
+            .field("provisioning_port", &self.provisioning_port)
+            .field("step", &self.step)
+            .finish()
+    }
 }
 
 impl Default for SimulatorBuilder {

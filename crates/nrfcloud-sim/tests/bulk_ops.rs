@@ -30,7 +30,7 @@ async fn submit(api: &Api, csv: String) -> String {
 async fn operations_go_pending_in_progress_succeeded() {
     // Steps long enough for a 10 ms poll to see each status.
     let sim = Simulator::builder()
-        .step(Duration::from_millis(150))
+        .step(Duration::from_millis(300))
         .start()
         .await
         .unwrap();

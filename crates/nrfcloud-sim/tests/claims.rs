@@ -367,3 +367,11 @@ async fn json_bodies_must_parse() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn oversized_bodies_get_an_nrf_error() {
+    let sim = Simulator::start().await.unwrap();
+    let api = Api::new(&sim);
+    let (status, body) = api.claim_csv("x".repeat(17 * 1024 * 1024)).await;
+    assert_error(status, &body, 413, 41300);
+}

@@ -102,7 +102,7 @@ async fn wait_command(api: &Api, device: &str, id: &str, want: &str) -> Value {
 async fn commands_run_through_their_lifecycle_and_csrs_are_real() {
     // Steps long enough for a 10 ms poll to see each status.
     let sim = Simulator::builder()
-        .step(Duration::from_millis(150))
+        .step(Duration::from_millis(300))
         .start()
         .await
         .unwrap();

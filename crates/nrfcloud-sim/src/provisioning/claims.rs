@@ -13,7 +13,6 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::IntoResponse,
 };
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +22,7 @@ use crate::{
     bulk,
     csv_body::read_rows,
     error::{ApiError, ApiResult},
-    extract::{Query, content_type, json, looks_like_json_object},
+    extract::{Body, Query, content_type, json, looks_like_json_object},
     state::{AppState, Data, Shared, TeamIdx, timestamp},
     tokens::{DeviceFacts, TokenError},
 };
@@ -202,7 +201,7 @@ pub(crate) async fn claim(
     ApiKey(team): ApiKey,
     Query(query): Query<ClaimQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     // nrfcloud-utils sends its CSV with a header literally named `contentType` and no real
     // Content-Type: anything not declared JSON or CSV is sniffed.
@@ -265,7 +264,7 @@ fn claim_csv(shared: &AppState, team: TeamIdx, body: &[u8]) -> ApiResult {
 pub(crate) async fn bulk_claim(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     let rows = read_rows(&body)?;
     let count = rows.len();

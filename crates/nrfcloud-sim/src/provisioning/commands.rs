@@ -9,7 +9,6 @@
 //! `{"<kind>": {"message": …}}`.
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -18,7 +17,7 @@ use super::{claims::ClaimedDevice, devices::claimed};
 use crate::{
     auth::ApiKey,
     error::{ApiError, ApiResult},
-    extract::{Path, Query, json},
+    extract::{Body, Path, Query, json},
     keys,
     pagination::{Page, PageRequest},
     rest::devices::Device,
@@ -294,7 +293,7 @@ pub(crate) async fn create(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
     Path(device_id): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     let request: CreateRequest = json(&body)?;
     check_request(&request.request).map_err(ApiError::bad_request)?;

@@ -3,14 +3,13 @@
 //! and replace tags (204).
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use bytes::Bytes;
 use serde::Deserialize;
 
 use super::{check_tags, claims::ClaimedDevice};
 use crate::{
     auth::ApiKey,
     error::{ApiError, ApiResult},
-    extract::{Path, Query, json},
+    extract::{Body, Path, Query, json},
     pagination::{Page, PageRequest},
     state::{AppState, Team},
 };
@@ -114,7 +113,7 @@ pub(crate) async fn set_tags(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
     Path(id): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     let request: TagsRequest = json(&body)?;
     check_tags(&request.tags).map_err(ApiError::bad_request)?;

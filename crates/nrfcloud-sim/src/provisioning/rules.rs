@@ -4,7 +4,6 @@
 //! that an active rule targets, the rule's commands are added to the device.
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,7 +15,7 @@ use super::{
 use crate::{
     auth::ApiKey,
     error::{ApiError, ApiResult},
-    extract::{Path, Query, json},
+    extract::{Body, Path, Query, json},
     pagination::{Page, PageRequest},
     state::{AppState, Team, timestamp},
 };
@@ -165,7 +164,7 @@ pub(crate) async fn list(
 pub(crate) async fn create(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     let mut request = RuleRequest::parse(&body)?;
     let commands = request.take_commands();
@@ -206,7 +205,7 @@ pub(crate) async fn update(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
     Path(id): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     let mut request = RuleRequest::parse(&body)?;
     let commands = request.take_commands();

@@ -4,7 +4,6 @@
 //! every claimed device.
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +11,7 @@ use super::check_tag;
 use crate::{
     auth::ApiKey,
     error::{ApiError, ApiResult},
-    extract::{Path, Query, json},
+    extract::{Body, Path, Query, json},
     pagination::{Page, PageRequest},
     state::{AppState, Team, timestamp},
 };
@@ -97,7 +96,7 @@ pub(crate) async fn list(
 pub(crate) async fn create(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     let request: TagRequest = json(&body)?;
     check_tag(&request.tag).map_err(ApiError::bad_request)?;
@@ -135,7 +134,7 @@ pub(crate) async fn update(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
     Path(id): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     let request: TagRequest = json(&body)?;
     check_tag(&request.tag).map_err(ApiError::bad_request)?;

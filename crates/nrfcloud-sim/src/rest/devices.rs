@@ -11,7 +11,6 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::IntoResponse,
 };
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
@@ -20,7 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::{
     auth::{ApiKey, Caller},
     error::{ApiError, ApiResult},
-    extract::{IfMatch, Path, Query, if_match, json},
+    extract::{Body, IfMatch, Path, Query, if_match, json},
     pagination::{Page, PageRequest},
     provisioning::check_tags,
     state::{AppState, Team, timestamp},
@@ -203,7 +202,7 @@ pub(crate) async fn rename(
     ApiKey(team): ApiKey,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     let name = match json::<Value>(&body)? {
         Value::String(name) => name,
@@ -230,7 +229,7 @@ pub(crate) async fn set_tags(
     ApiKey(team): ApiKey,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     let tags: Vec<String> = json(&body)?;
     check_tags(&tags).map_err(ApiError::bad_request)?;
@@ -271,7 +270,7 @@ pub(crate) async fn update_state(
     caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     caller.check_device(&id)?;
     let input: StateInput = json(&body)?;

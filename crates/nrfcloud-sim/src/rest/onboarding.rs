@@ -19,7 +19,7 @@ use crate::{
     bulk,
     csv_body::read_rows,
     error::{ApiError, ApiResult},
-    extract::looks_like_json_object,
+    extract::{Body, looks_like_json_object},
     keys::decoding_key_from_pem,
     provisioning::check_tag,
     state::{AppState, Data, TeamIdx},
@@ -222,7 +222,7 @@ fn submit(shared: &AppState, team: TeamIdx, upload: Upload, body: Bytes) -> ApiR
 pub(crate) async fn onboard(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     submit(&shared, team, Upload::Onboard, body)
 }
@@ -231,7 +231,7 @@ pub(crate) async fn onboard(
 pub(crate) async fn public_keys(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     submit(&shared, team, Upload::PublicKeys, body)
 }
@@ -240,7 +240,7 @@ pub(crate) async fn public_keys(
 pub(crate) async fn certificates(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult {
     submit(&shared, team, Upload::Certificates, body)
 }
