@@ -26,8 +26,8 @@ mod operations;
 pub mod retry;
 
 pub use hooks::{Attempt, Authorize, HeadSlot, Inner, ResponseHead, RetryRuntime};
-pub use retry::RetryPolicy;
 pub use operations::{Api, OPERATIONS, Operation, Scheme};
+pub use retry::RetryPolicy;
 
 /// The nRF Cloud REST API client (`https://api.nrfcloud.com/v1`), generated from
 /// `openapi/nrfcloud-rest.json`.
