@@ -55,6 +55,8 @@ pub enum ErrorKind {
     InvalidRequest(InvalidRequest),
     /// The client could not be configured (host URL, environment, HTTP client).
     Config(ConfigError),
+    /// A bulk run stopped early; it carries the report so far ([`Error::bulk_report`]).
+    Bulk(crate::bulk::BulkError),
 }
 
 impl Error {
@@ -111,6 +113,14 @@ impl Error {
                 matches!(e.kind, TransportKind::Timeout | TransportKind::Connect)
             }
             _ => false,
+        }
+    }
+
+    /// The report so far of a bulk run that stopped early.
+    pub fn bulk_report(&self) -> Option<&crate::bulk::BulkReport> {
+        match self.kind() {
+            ErrorKind::Bulk(e) => Some(e.report()),
+            _ => None,
         }
     }
 
@@ -175,6 +185,12 @@ impl From<ErrorKind> for Error {
     }
 }
 
+impl From<crate::bulk::BulkError> for Error {
+    fn from(e: crate::bulk::BulkError) -> Self {
+        ErrorKind::Bulk(e).into()
+    }
+}
+
 impl From<AuthError> for Error {
     fn from(e: AuthError) -> Self {
         ErrorKind::Auth(e).into()
@@ -196,6 +212,7 @@ impl fmt::Display for Error {
             ErrorKind::Auth(e) => e.fmt(f),
             ErrorKind::InvalidRequest(e) => e.fmt(f),
             ErrorKind::Config(e) => e.fmt(f),
+            ErrorKind::Bulk(e) => e.fmt(f),
         }
     }
 }
@@ -210,6 +227,7 @@ impl StdError for Error {
             ErrorKind::Decode(e) => e.source(),
             ErrorKind::Auth(e) => e.source(),
             ErrorKind::Config(e) => e.source(),
+            ErrorKind::Bulk(e) => e.source(),
         }
     }
 }

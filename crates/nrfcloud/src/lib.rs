@@ -17,11 +17,14 @@
 //! * [`Client`], [`ClientBuilder`]: configuration, hosts, credentials, timeouts, retries;
 //! * [`auth`]: credentials, key loading, device, service and application JWTs;
 //! * [`devices`], [`bulk_ops`], [`account`], [`provisioning`]: resource handles;
+//! * [`bulk`]: bulk CSV claiming, onboarding and key registration (validate, chunk, send,
+//!   follow, report, resume);
 //! * [`Error`], [`Page`], [`Versioned`], [`RetryPolicy`]: what every call shares;
 //! * [`raw`]: the generated clients, reachable with the same configuration via [`Client::raw`].
 
 pub mod account;
 pub mod auth;
+pub mod bulk;
 pub mod bulk_ops;
 mod client;
 pub mod devices;

@@ -53,6 +53,12 @@ impl Provisioning {
         ClaimCsv::new(self.client.clone(), csv.into())
     }
 
+    /// Claims the devices of a CSV file of any size: validated, chunked, sent concurrently,
+    /// followed and reported row by row (see [`crate::bulk`]).
+    pub fn bulk_claim(&self, input: impl std::io::Read + Send + 'static) -> crate::bulk::BulkClaim {
+        crate::bulk::BulkClaim::new(self.client.clone(), input)
+    }
+
     /// Claimed devices: list, fetch, tag, block, unblock, unclaim.
     pub fn claimed_devices(&self) -> ClaimedDevices {
         ClaimedDevices::new(self.client.clone())

@@ -1,0 +1,217 @@
+//! The journal: an append-only JSON-lines file of the rows the service confirmed, so that a
+//! run after a crash or a network failure sends only the rest.
+//!
+//! ```text
+//! {"journal":"nrfcloud-bulk","version":1,"operation":"claim"}
+//! {"key":"06b05ab6733a618578af5f94892f3950","line":1,"device_id":"5e3a…"}
+//! ```
+//!
+//! A row is known by the 128-bit xxh3 hash of its token (claims) or device id (uploads), so no
+//! token is written to disk. The file is flushed after each request's outcome; a line cut short
+//! by a crash is skipped when the journal is read again (its row is simply sent again, which
+//! claims and uploads tolerate). One journal belongs to one kind of run; two runs must not share
+//! a journal at the same time.
+
+use std::{
+    collections::HashSet,
+    fs::{File, OpenOptions},
+    io::{self, BufRead, BufReader, BufWriter, Write},
+    path::Path,
+};
+
+use serde::{Deserialize, Serialize};
+
+use super::report::Operation;
+
+const MAGIC: &str = "nrfcloud-bulk";
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    journal: String,
+    version: u32,
+    operation: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry<'a> {
+    key: &'a str,
+    line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_id: Option<&'a str>,
+}
+
+/// An open journal, appending.
+#[derive(Debug)]
+pub(crate) struct Journal {
+    out: BufWriter<File>,
+}
+
+/// Why a journal cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum JournalError {
+    #[error("cannot use the journal {path}")]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("the journal {path} {problem}")]
+    Foreign { path: String, problem: String },
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path` for `operation`; returns it and the keys of the
+    /// rows it confirms.
+    pub(crate) fn open(
+        path: &Path,
+        operation: Operation,
+    ) -> Result<(Self, HashSet<u128>), JournalError> {
+        let shown = path.display().to_string();
+        let io = |source| JournalError::Io {
+            path: shown.clone(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(io)?;
+        let mut done = HashSet::new();
+        let mut reader = BufReader::new(&mut file);
+        let mut line = Vec::new();
+        let mut header = None;
+        let mut ends_with_newline = true;
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line).map_err(io)? == 0 {
+                break;
+            }
+            ends_with_newline = line.ends_with(b"\n");
+            if header.is_none() {
+                let h: Header = serde_json::from_slice(&line)
+                    .ok()
+                    .filter(|h: &Header| h.journal == MAGIC)
+                    .ok_or_else(|| JournalError::Foreign {
+                        path: shown.clone(),
+                        problem: "is not an nrfcloud bulk journal".into(),
+                    })?;
+                if h.operation != operation.as_str() {
+                    return Err(JournalError::Foreign {
+                        path: shown.clone(),
+                        problem: format!(
+                            "was written by a `{}` run, not a `{}` run",
+                            h.operation,
+                            operation.as_str()
+                        ),
+                    });
+                }
+                header = Some(h);
+                continue;
+            }
+            match serde_json::from_slice::<Entry>(&line)
+                .ok()
+                .and_then(|e| u128::from_str_radix(e.key, 16).ok())
+            {
+                Some(key) => {
+                    done.insert(key);
+                }
+                None => tracing::warn!(journal = %shown, "skipping an unreadable journal line"),
+            }
+        }
+        drop(reader);
+        let mut out = BufWriter::new(file);
+        if header.is_none() {
+            let header = Header {
+                journal: MAGIC.into(),
+                version: 1,
+                operation: operation.as_str().into(),
+            };
+            serde_json::to_writer(&mut out, &header).map_err(|e| io(e.into()))?;
+            out.write_all(b"\n").map_err(io)?;
+        } else if !ends_with_newline {
+            // A crash cut the last line short: start on a fresh line.
+            out.write_all(b"\n").map_err(io)?;
+        }
+        out.flush().map_err(io)?;
+        Ok((Self { out }, done))
+    }
+
+    /// Appends one confirmed row (buffered until [`Journal::flush`]).
+    pub(crate) fn confirm(
+        &mut self,
+        key: u128,
+        line: u64,
+        device_id: Option<&str>,
+    ) -> io::Result<()> {
+        let key = format!("{key:032x}");
+        serde_json::to_writer(
+            &mut self.out,
+            &Entry {
+                key: &key,
+                line,
+                device_id,
+            },
+        )?;
+        self.out.write_all(b"\n")
+    }
+
+    /// Writes everything appended so far to the file.
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirmed_keys_survive_a_reopen_and_a_torn_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (mut j, done) = Journal::open(&path, Operation::Claim).unwrap();
+        assert!(done.is_empty());
+        j.confirm(7, 1, Some("dev-1")).unwrap();
+        j.confirm(u128::MAX, 2, None).unwrap();
+        j.flush().unwrap();
+        drop(j);
+        // A crash in the middle of a line.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(br#"{"key":"00000000000000000000000000000009","li"#)
+            .unwrap();
+        drop(f);
+        let (mut j, done) = Journal::open(&path, Operation::Claim).unwrap();
+        assert_eq!(done, [7, u128::MAX].into());
+        j.confirm(9, 3, None).unwrap();
+        j.flush().unwrap();
+        drop(j);
+        let (_, done) = Journal::open(&path, Operation::Claim).unwrap();
+        assert_eq!(done, [7, 9, u128::MAX].into());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(r#"{"journal":"nrfcloud-bulk","version":1,"operation":"claim"}"#));
+        assert!(text.contains(
+            r#"{"key":"00000000000000000000000000000007","line":1,"device_id":"dev-1"}"#
+        ));
+    }
+
+    #[test]
+    fn a_journal_of_another_run_or_another_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        drop(Journal::open(&path, Operation::Claim).unwrap());
+        let e = Journal::open(&path, Operation::Onboard).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("was written by a `claim` run, not a `onboard` run"),
+            "{e}"
+        );
+        let other = dir.path().join("tokens.csv");
+        std::fs::write(&other, "token\n").unwrap();
+        let e = Journal::open(&other, Operation::Claim).unwrap_err();
+        assert!(
+            e.to_string().contains("is not an nrfcloud bulk journal"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! Following a bulk operation to its end: FetchBulkOpsRequest with a doubling interval until
+//! SUCCEEDED or FAILED or the run's deadline, and the download of its error summary.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::{
+    Client,
+    bulk_ops::BulkOpsRequest,
+    error::{ApiError, Error, ErrorKind, Result, transport},
+};
+
+/// The longest wait between two polls: what Nordic's own tools use as their fixed interval.
+const MAX_INTERVAL: Duration = Duration::from_secs(5);
+
+/// A doubling delay, from `first` up to [`MAX_INTERVAL`] (or `first`, when larger).
+#[derive(Clone, Debug)]
+pub(crate) struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    pub(crate) fn new(first: Duration) -> Self {
+        Self {
+            next: first,
+            max: MAX_INTERVAL.max(first),
+        }
+    }
+
+    pub(crate) fn next(&mut self) -> Duration {
+        let now = self.next;
+        self.next = (self.next * 2).min(self.max);
+        now
+    }
+}
+
+/// How following an operation ended.
+pub(crate) enum Followed {
+    /// It ended (SUCCEEDED or FAILED).
+    Done(BulkOpsRequest),
+    /// The deadline passed; the last status seen.
+    Deadline(String),
+    /// Fetching it failed (after the client's own retries).
+    Failed(String, Error),
+}
+
+/// Polls bulk operation `id` until it ends or `deadline` passes.
+pub(crate) async fn follow(
+    client: &Client,
+    id: &str,
+    deadline: Instant,
+    first: Duration,
+) -> Followed {
+    let mut backoff = Backoff::new(first);
+    let mut status = "PENDING".to_owned();
+    loop {
+        let wake = Instant::now() + backoff.next();
+        if wake >= deadline {
+            tokio::time::sleep_until(deadline).await;
+            return Followed::Deadline(status);
+        }
+        tokio::time::sleep_until(wake).await;
+        match tokio::time::timeout_at(deadline, client.bulk_ops().get(id).send()).await {
+            Err(_) => return Followed::Deadline(status),
+            Ok(Err(e)) => return Followed::Failed(status, e),
+            Ok(Ok(op)) if op.status.is_terminal() => return Followed::Done(op),
+            Ok(Ok(op)) => status = op.status.as_str().to_owned(),
+        }
+    }
+}
+
+const SUMMARY: &str = "DownloadErrorSummary";
+
+/// Downloads an error summary with a plain GET: the URL is pre-signed, and the API key must
+/// not travel to the storage host. The client's timeouts apply. `Err` is the reason, for the
+/// report.
+pub(crate) async fn error_summary(
+    client: &Client,
+    url: &str,
+    deadline: Instant,
+) -> std::result::Result<String, String> {
+    use progenitor_client::ClientInfo;
+    let http = client.raw().rest().client().clone();
+    let get = async {
+        let response: Result<String> = async {
+            let response = http
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| transport(SUMMARY, e))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(|e| transport(SUMMARY, e))?;
+            if status.is_success() {
+                Ok(String::from_utf8_lossy(&body).into_owned())
+            } else {
+                Err(ErrorKind::Api(ApiError::from_parts(SUMMARY, status, &headers, &body)).into())
+            }
+        }
+        .await;
+        response.map_err(|e| format!("cannot download its error summary: {e}"))
+    };
+    tokio::time::timeout_at(deadline, get)
+        .await
+        .unwrap_or_else(|_| Err("the deadline passed while downloading its error summary".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_five_seconds() {
+        let mut b = Backoff::new(Duration::from_millis(500));
+        let waits: Vec<u128> = (0..6).map(|_| b.next().as_millis()).collect();
+        assert_eq!(waits, [500, 1000, 2000, 4000, 5000, 5000]);
+        let mut slow = Backoff::new(Duration::from_secs(8));
+        assert_eq!(
+            (slow.next(), slow.next()),
+            (Duration::from_secs(8), Duration::from_secs(8))
+        );
+    }
+}
