@@ -88,6 +88,20 @@ pub enum RowOutcome {
     NotSubmitted,
 }
 
+impl fmt::Display for RowOutcome {
+    /// `failed: <reason>`, `not submitted`, ….
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RowOutcome::Succeeded => f.write_str("succeeded"),
+            RowOutcome::AlreadyDone => f.write_str("already done"),
+            RowOutcome::Failed { reason } => write!(f, "failed: {reason}"),
+            RowOutcome::Invalid { reason } => write!(f, "invalid: {reason}"),
+            RowOutcome::Unconfirmed { reason } => write!(f, "unconfirmed: {reason}"),
+            RowOutcome::NotSubmitted => f.write_str("not submitted"),
+        }
+    }
+}
+
 /// A row that needs attention.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -335,5 +349,7 @@ mod tests {
                 "device_id": "d4", "bulk_ops_request_id": "01OP"})
         );
         assert_eq!(json["rows"][0]["outcome"], "invalid");
+        assert_eq!(r.rows[0].outcome.to_string(), "invalid: blank line");
+        assert_eq!(RowOutcome::NotSubmitted.to_string(), "not submitted");
     }
 }
