@@ -136,6 +136,7 @@ async fn bulk_operations_are_polled_and_both_summary_formats_map_to_lines() {
             report.rows[0].bulk_ops_request_id.as_deref(),
             Some(report.bulk_ops[0].id.as_str())
         );
+        assert_eq!(report.rows[0].device_id, Some(sim.device_facts(1).id));
         assert_eq!(claimed_ids(&client).await.len(), 1198);
     }
 }

@@ -306,7 +306,7 @@ async fn submit(
         report.already_done(batch.already_done);
         let Some(chunk) = batch.chunk else { continue };
         report.requests += sent.requests;
-        if sent.requests > 0 {
+        if sent.outcomes.iter().any(|o| *o != RowOutcome::NotSubmitted) {
             submitted += chunk.rows.len() as u64;
         }
         let bulk_op = sent.bulk_op.as_ref().map(|o| o.id.clone());
@@ -518,7 +518,13 @@ async fn send(ctx: &Ctx, chunk: &Chunk) -> Sent {
                 stop: None,
             }
         }
-        Answer::Accepted(id) => follow(ctx, chunk, id, requests).await,
+        Answer::Accepted(id) => {
+            let mut sent = follow(ctx, chunk, id, requests).await;
+            if ctx.spec.operation == Operation::Claim {
+                sent.device_ids = device_ids(chunk, &body_tokens(&chunk.body));
+            }
+            sent
+        }
     }
 }
 
@@ -660,6 +666,23 @@ fn body_tokens(body: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// Each row's device id: from the file, or read from its token.
+fn device_ids(chunk: &Chunk, tokens: &[String]) -> Vec<Option<String>> {
+    let tokens = tokens
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::repeat(""));
+    chunk
+        .rows
+        .iter()
+        .zip(tokens)
+        .map(|(row, token)| match &row.device_id {
+            Some(id) => Some(id.to_string()),
+            None => token::device_id(token),
+        })
+        .collect()
+}
+
 /// Row outcomes from a synchronous claim answer, with each row's device id when known. A row
 /// is claimed only when the answer says so: its device id (from the file or its token) is among
 /// `claimedIds`, or — for a token whose id cannot be read — every `failed` entry names its row
@@ -673,20 +696,7 @@ fn attribute(
 ) -> (Vec<RowOutcome>, Vec<Option<String>>) {
     let n = chunk.rows.len();
     let tokens = body_tokens(&chunk.body);
-    let ids: Vec<Option<String>> = chunk
-        .rows
-        .iter()
-        .zip(
-            tokens
-                .iter()
-                .map(String::as_str)
-                .chain(std::iter::repeat("")),
-        )
-        .map(|(row, token)| match &row.device_id {
-            Some(id) => Some(id.to_string()),
-            None => token::device_id(token),
-        })
-        .collect();
+    let ids = device_ids(chunk, &tokens);
     let mut outcomes: Vec<Option<RowOutcome>> = vec![None; n];
     let mut unattributed = 0;
     for entry in failed {
