@@ -208,3 +208,23 @@ fn patched_rest_document_has_none_of_the_known_quirks() {
         "zip uploads stay application/octet-stream"
     );
 }
+
+#[test]
+fn models_derive_json_schema_including_the_integer_enums() {
+    // BleScanType is an integer enum: its schemars impl is hand-written by typify with a `gen`
+    // parameter that only compiles on edition 2024 after build.rs's `edition-2024-gen` fix.
+    let scan = serde_json::to_value(schemars::schema_for!(
+        nrfcloud_api::rest::types::BleScanType
+    ))
+    .unwrap();
+    assert_eq!(scan["enum"], serde_json::json!([0, 1]));
+    let device = serde_json::to_value(schemars::schema_for!(
+        nrfcloud_api::rest::types::GenericDevice
+    ))
+    .unwrap();
+    let required = device["required"].as_array().unwrap();
+    assert!(
+        required.contains(&Value::from("$meta")) && required.contains(&Value::from("tenantId")),
+        "{device}"
+    );
+}
