@@ -288,12 +288,7 @@ impl<R: io::Read> Lines<R> {
             Ok(false) => None,
             Ok(true) => {
                 let after = self.csv.position().line();
-                let inner = self
-                    .record
-                    .as_slice()
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count() as u64;
+                let inner = memchr::memchr_iter(b'\n', self.record.as_slice()).count() as u64;
                 let src = self.csv.get_ref();
                 let unterminated =
                     src.eof && self.csv.position().byte() == src.total && src.last != b'\n';
