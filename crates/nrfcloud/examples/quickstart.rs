@@ -14,7 +14,7 @@
 
 use std::{
     error::Error,
-    io::{Cursor, Write},
+    io::{Cursor, IsTerminal, Write},
     path::PathBuf,
     process::ExitCode,
     sync::{Arc, Mutex},
@@ -255,18 +255,22 @@ pub async fn on_nrf_cloud(
         )?;
         return Ok(());
     };
-    let report = p
+    let mut claim = p
         .bulk_claim(std::fs::File::open(&csv)?)
-        .tags(["quickstart"])
-        .on_progress(|p| {
+        .tags(["quickstart"]);
+    let terminal = std::io::stderr().is_terminal();
+    if terminal {
+        claim = claim.on_progress(|p| {
             eprint!(
                 "\r   {} rows sent, {} claimed",
                 p.submitted, p.counts.succeeded
             )
-        })
-        .wait()
-        .await?;
-    eprintln!();
+        });
+    }
+    let report = claim.wait().await?;
+    if terminal {
+        eprintln!();
+    }
     writeln!(out, "4. {report}")?;
     for row in &report.rows {
         writeln!(out, "   line {}: {}", row.line, row.outcome)?;

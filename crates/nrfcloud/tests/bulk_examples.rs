@@ -144,3 +144,35 @@ async fn the_quickstart_runs_every_step_on_the_embedded_simulator() {
     }
     assert_eq!(text.matches("5. Bulk operation").count(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_quickstart_on_a_real_service_reads_first_and_claims_only_given_tokens() {
+    let sim = Simulator::start().await.unwrap();
+    let client = bulk_support::client(&sim);
+    let mut out = Vec::new();
+    quickstart::on_nrf_cloud(&client, None, &mut out)
+        .await
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains(&format!("1. Team: {}", sim.team_id())),
+        "{text}"
+    );
+    assert!(
+        text.contains("3. Claimed devices (first page): 0"),
+        "{text}"
+    );
+    assert!(text.contains("To claim devices, pass --csv FILE"), "{text}");
+    assert!(bulk_support::claimed_ids(&client).await.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("tokens.csv");
+    std::fs::write(&csv, bulk_support::token_lines(&sim.claim_tokens(3))).unwrap();
+    let mut out = Vec::new();
+    quickstart::on_nrf_cloud(&client, Some(csv), &mut out)
+        .await
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("4. bulk claim: 3 rows, 3 claimed"), "{text}");
+    assert_eq!(bulk_support::claimed_ids(&client).await.len(), 3);
+}
