@@ -220,3 +220,69 @@ async fn csv_claims_send_text_csv_and_read_both_answers() {
         }
     );
 }
+
+#[tokio::test]
+async fn the_guides_identities_path_serves_claims_dry_runs_and_csv() {
+    use nrfcloud::provisioning::{ClaimPath, CsvClaimEndpoint, CsvClaimOutcome};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/identities/claimed-devices"))
+        .and(query_param("dryrun", "true"))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/identities/claimed-devices"))
+        .and(wiremock::matchers::header(
+            "content-type",
+            "application/json",
+        ))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"id": "50503041-3633-4261-803d-1e2b8f70111a", "tags": []})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/identities/claimed-devices"))
+        .and(wiremock::matchers::header("content-type", "text/csv"))
+        .and(wiremock::matchers::body_string("AAA.BBB\n"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"claimedIds": ["d1"], "failed": []})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provisioning = client(&server).provisioning();
+    let verdict = provisioning
+        .claim("AAA.BBB")
+        .path(ClaimPath::Identities)
+        .dry_run();
+    assert_eq!(verdict.await.unwrap(), ClaimVerdict::Claimable);
+    let claimed = provisioning
+        .claim("AAA.BBB")
+        .path(ClaimPath::Identities)
+        .send();
+    assert_eq!(
+        claimed.await.unwrap().id,
+        "50503041-3633-4261-803d-1e2b8f70111a"
+    );
+    let csv = provisioning
+        .claim_csv("AAA.BBB\n")
+        .endpoint(CsvClaimEndpoint::Identities)
+        .send();
+    assert!(
+        matches!(csv.await.unwrap(), CsvClaimOutcome::Claimed { ref claimed_ids, .. } if claimed_ids == &["d1"])
+    );
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.url.path() == "/v1/identities/claimed-devices"),
+        "nothing went to /claimed-devices"
+    );
+}

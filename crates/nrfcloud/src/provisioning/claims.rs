@@ -1,15 +1,16 @@
 //! Claiming device ownership, and the claimed devices.
 
 use chrono::{DateTime, Utc};
-use futures::Stream;
+use futures::{FutureExt, Stream, future::BoxFuture};
 use nrfcloud_api::provisioning::{
-    Error as RawError,
+    Error as RawError, ResponseValue,
     types::{self, ClaimDeviceOwnershipContentType as BodyType, ClaimedDeviceOrBulkClaimResult},
 };
 
 use super::typed;
 use crate::{
     Client,
+    client::Call,
     error::{ApiError, Error, ErrorKind, Result, decode, unexpected},
     open_enum::open_enum,
     pagination::{self, Page, page_of},
@@ -88,12 +89,74 @@ pub enum ClaimVerdict {
     },
 }
 
+/// The path a claim is sent to: provisioning-api.md §2.2 lists two [CONFLICT].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClaimPath {
+    /// `POST /claimed-devices`: what every client (nrfcloud-utils, Nordic's tests) uses and gets
+    /// 201 from; the canonical path.
+    #[default]
+    ClaimedDevices,
+    /// `POST /identities/claimed-devices`: what every version of the claiming guide shows;
+    /// probably an alias.
+    Identities,
+}
+
+impl ClaimPath {
+    /// The generated method (and operation table entry) for this path.
+    fn method_name(self) -> &'static str {
+        match self {
+            ClaimPath::ClaimedDevices => "claim_device_ownership",
+            ClaimPath::Identities => "claim_device_ownership_identities",
+        }
+    }
+
+    /// Sends a claim body of `content_type` to this path with the raw client of `call`.
+    fn send(
+        self,
+        call: &Call<nrfcloud_api::provisioning::Client>,
+        dry_run: bool,
+        content_type: BodyType,
+        body: impl Into<reqwest::Body>,
+    ) -> BoxFuture<
+        '_,
+        std::result::Result<
+            ResponseValue<ClaimedDeviceOrBulkClaimResult>,
+            RawError<types::NrfCloudError>,
+        >,
+    > {
+        let body: reqwest::Body = body.into();
+        let dry_run = dry_run.then_some(true);
+        match self {
+            ClaimPath::ClaimedDevices => {
+                let mut b = call.raw.claim_device_ownership().content_type(content_type);
+                if let Some(d) = dry_run {
+                    b = b.dryrun(d);
+                }
+                b.body(body).send().boxed()
+            }
+            ClaimPath::Identities => {
+                let mut b = call
+                    .raw
+                    .claim_device_ownership_identities()
+                    // The same media types under this operation's own enum type.
+                    .content_type(content_type.to_string());
+                if let Some(d) = dry_run {
+                    b = b.dryrun(d);
+                }
+                b.body(body).send().boxed()
+            }
+        }
+    }
+}
+
 /// Builder of [`super::Provisioning::claim`].
 #[derive(Clone, Debug)]
 pub struct Claim {
     client: Client,
     token: String,
     tags: Vec<String>,
+    path: ClaimPath,
 }
 
 impl Claim {
@@ -102,7 +165,14 @@ impl Claim {
             client,
             token,
             tags: Vec::new(),
+            path: ClaimPath::default(),
         }
+    }
+
+    /// Sends to `path` instead of the default `/claimed-devices`.
+    pub fn path(mut self, path: ClaimPath) -> Self {
+        self.path = path;
+        self
     }
 
     /// Provisioning tags for the device (at most 100 characters each).
@@ -126,16 +196,14 @@ impl Claim {
         serde_json::to_vec(&request).map_err(|e| Error::invalid_request(operation, e.to_string()))
     }
 
-    /// Claims the device (POST `/claimed-devices`, never retried).
+    /// Claims the device (POST `/claimed-devices` by default, never retried).
     pub async fn send(self) -> Result<ClaimedDevice> {
-        let call = self.client.provisioning_call("claim_device_ownership")?;
+        let call = self.client.provisioning_call(self.path.method_name())?;
         let body = self.body(call.operation())?;
-        let request = call
-            .raw
-            .claim_device_ownership()
-            .content_type(BodyType::ApplicationJson)
-            .body(body);
-        match call.run(request.send()).await? {
+        let request = self
+            .path
+            .send(&call, false, BodyType::ApplicationJson, body);
+        match call.run(request).await? {
             ClaimedDeviceOrBulkClaimResult::ClaimedDevice(d) => Ok(d.into()),
             ClaimedDeviceOrBulkClaimResult::BulkClaimResult(r) => {
                 // Only an answer that is no claimed device decodes as the all-optional bulk
@@ -157,15 +225,10 @@ impl Claim {
     /// The service answers 202 for "claimable" and an error status with a reason otherwise;
     /// a server error or a transport failure is an `Err`.
     pub async fn dry_run(self) -> Result<ClaimVerdict> {
-        let call = self.client.provisioning_call("claim_device_ownership")?;
+        let call = self.client.provisioning_call(self.path.method_name())?;
         let body = self.body(call.operation())?;
-        let request = call
-            .raw
-            .claim_device_ownership()
-            .dryrun(true)
-            .content_type(BodyType::ApplicationJson)
-            .body(body);
-        match call.run_raw(request.send()).await {
+        let request = self.path.send(&call, true, BodyType::ApplicationJson, body);
+        match call.run_raw(request).await {
             // The document's content-less 202 was dropped for progenitor (build patch
             // `drop-empty-success-twins`), so the raw client reports it as unexpected.
             Err(RawError::UnexpectedResponse(r)) if r.status().as_u16() == 202 => {
@@ -209,6 +272,9 @@ pub enum CsvClaimEndpoint {
     /// recent Nordic tooling uses): answers `{claimedIds, failed}`.
     #[default]
     ClaimedDevices,
+    /// `POST /identities/claimed-devices` with `Content-Type: text/csv`: variant B at the path
+    /// the claiming guide shows (see [`ClaimPath::Identities`]); answered like `ClaimedDevices`.
+    Identities,
     /// `POST /claimed-devices/bulk` (variant A, older docs): answers 202 `{bulkOpsRequestId}`.
     Bulk,
 }
@@ -268,14 +334,15 @@ impl ClaimCsv {
                     bulk_ops_request_id: accepted.bulk_ops_request_id.to_string(),
                 })
             }
-            CsvClaimEndpoint::ClaimedDevices => {
-                let call = self.client.provisioning_call("claim_device_ownership")?;
-                let request = call
-                    .raw
-                    .claim_device_ownership()
-                    .content_type(BodyType::TextCsv)
-                    .body(self.csv);
-                match call.run_raw(request.send()).await {
+            CsvClaimEndpoint::ClaimedDevices | CsvClaimEndpoint::Identities => {
+                let path = if self.endpoint == CsvClaimEndpoint::Identities {
+                    ClaimPath::Identities
+                } else {
+                    ClaimPath::ClaimedDevices
+                };
+                let call = self.client.provisioning_call(path.method_name())?;
+                let request = path.send(&call, false, BodyType::TextCsv, self.csv);
+                match call.run_raw(request).await {
                     Ok(v) => match v.into_inner() {
                         ClaimedDeviceOrBulkClaimResult::BulkClaimResult(r) => {
                             Ok(CsvClaimOutcome::Claimed {

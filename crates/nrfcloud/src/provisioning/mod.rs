@@ -11,7 +11,7 @@ mod rules;
 mod tags;
 
 pub use claims::{
-    Claim, ClaimCsv, ClaimVerdict, ClaimedDevice, ClaimedDeviceStatus, ClaimedDevices,
+    Claim, ClaimCsv, ClaimPath, ClaimVerdict, ClaimedDevice, ClaimedDeviceStatus, ClaimedDevices,
     CsvClaimEndpoint, CsvClaimOutcome, DeviceAction, GetClaimedDevice, ListClaimedDevices,
     OwnershipStatus, SetClaimedDeviceTags,
 };
