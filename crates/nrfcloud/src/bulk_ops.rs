@@ -2,14 +2,13 @@
 //! onboarding, key registration and bulk claims.
 
 use chrono::{DateTime, Utc};
-use futures::Stream;
 use nrfcloud_api::rest::types;
 
 use crate::{
     Client,
     error::{Error, Result},
     open_enum::open_enum,
-    pagination::{self, Page, page_of},
+    pagination::{Page, page_of},
 };
 
 open_enum! {
@@ -153,38 +152,17 @@ pub struct ListBulkOps {
     page_token: Option<String>,
 }
 
+crate::pagination::list_builder! {
+    ListBulkOps => BulkOpsRequest, "ListBulkOpsRequests",
+    /// Every request, as a lazy stream.
+}
+
 impl ListBulkOps {
     /// Only requests in this state.
     pub fn status(mut self, status: BulkOpsStatus) -> Self {
         self.status = Some(status);
         self
     }
-
-    /// Items per page (default 10).
-    pub fn page_limit(mut self, limit: u32) -> Self {
-        self.page_limit = Some(limit);
-        self
-    }
-
-    /// Start at the page this token fetches.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.page_token = Some(token.into());
-        self
-    }
-
-    /// One page.
-    pub async fn send(self) -> Result<Page<BulkOpsRequest>> {
-        let token = self.page_token.clone();
-        self.fetch(token).await
-    }
-
-    /// Every request, as a lazy stream.
-    pub fn stream(self) -> impl Stream<Item = Result<BulkOpsRequest>> + Send + Unpin + 'static {
-        pagination::stream("ListBulkOpsRequests", move |token| {
-            self.clone().fetch(token)
-        })
-    }
-
     async fn fetch(self, token: Option<String>) -> Result<Page<BulkOpsRequest>> {
         let call = self.client.rest_call("list_bulk_ops_requests")?;
         let mut request = call.raw.list_bulk_ops_requests();

@@ -3,7 +3,6 @@
 
 use std::num::NonZeroU64;
 
-use futures::Stream;
 use nrfcloud_api::rest::types::{
     self, Device, PaginatedResultDeviceOrJsoNataTransformedResponseItemsInner as ListItem,
 };
@@ -12,7 +11,7 @@ use crate::{
     Client,
     auth::is_device_id,
     error::{Error, Result, decode},
-    pagination::{self, Page, page_of},
+    pagination::{Page, page_of},
     version::{Etag, Versioned, version_of},
 };
 
@@ -203,8 +202,25 @@ pub struct ListDevices {
     device_ids: Option<Vec<String>>,
     name_fuzzy: Option<String>,
     include_state: Option<bool>,
-    page_limit: Option<NonZeroU64>,
+    page_limit: Option<u32>,
     page_token: Option<String>,
+}
+
+crate::pagination::list_builder! {
+    ListDevices => Device, "ListDevices",
+    /// Every device, page after page, as a lazy stream.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use nrfcloud::devices::DeviceExt;
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let mut devices = client.devices().list().tags(["warehouse"]).page_limit(100).stream();
+    /// while let Some(device) = devices.try_next().await? {
+    /// println!("{}", device.id());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
 }
 
 impl ListDevices {
@@ -231,42 +247,6 @@ impl ListDevices {
         self.include_state = Some(include);
         self
     }
-
-    /// Items per page (1 to 100).
-    pub fn page_limit(mut self, limit: u32) -> Self {
-        self.page_limit = NonZeroU64::new(limit.into());
-        self
-    }
-
-    /// Start at the page this token (from [`Page::next_token`]) fetches.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.page_token = Some(token.into());
-        self
-    }
-
-    /// One page.
-    pub async fn send(self) -> Result<Page<Device>> {
-        let token = self.page_token.clone();
-        self.fetch(token).await
-    }
-
-    /// Every device, page after page, as a lazy stream.
-    ///
-    /// ```no_run
-    /// use futures::TryStreamExt;
-    /// use nrfcloud::devices::DeviceExt;
-    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
-    /// let mut devices = client.devices().list().tags(["warehouse"]).page_limit(100).stream();
-    /// while let Some(device) = devices.try_next().await? {
-    ///     println!("{}", device.id());
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn stream(self) -> impl Stream<Item = Result<Device>> + Send + Unpin + 'static {
-        pagination::stream("ListDevices", move |token| self.clone().fetch(token))
-    }
-
     async fn fetch(self, token: Option<String>) -> Result<Page<Device>> {
         let call = self.client.rest_call("list_devices")?;
         let mut request = call.raw.list_devices();
@@ -290,7 +270,7 @@ impl ListDevices {
         if let Some(include) = self.include_state {
             request = request.include_state(include);
         }
-        if let Some(limit) = self.page_limit {
+        if let Some(limit) = self.page_limit.and_then(|l| NonZeroU64::new(l.into())) {
             request = request.page_limit(limit);
         }
         if let Some(token) = token {

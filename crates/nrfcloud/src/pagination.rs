@@ -92,6 +92,43 @@ paginated! {
         nrfcloud_api::provisioning::types::ProvisioningRule,
 }
 
+/// Adds `page_limit`, `page_token`, `send` and `stream` to a list builder that has the fields
+/// `page_limit: Option<u32>` and `page_token: Option<String>` and an
+/// `async fn fetch(self, token: Option<String>) -> Result<Page<Item>>`. The doc comments given
+/// go on `stream`.
+macro_rules! list_builder {
+    ($builder:ty => $item:ty, $operation:literal, $(#[$stream_doc:meta])*) => {
+        impl $builder {
+            /// Items per page (the service's own default and maximum apply).
+            pub fn page_limit(mut self, limit: u32) -> Self {
+                self.page_limit = Some(limit);
+                self
+            }
+
+            /// Start at the page this token (from [`Page::next_token`](crate::Page::next_token))
+            /// fetches.
+            pub fn page_token(mut self, token: impl Into<String>) -> Self {
+                self.page_token = Some(token.into());
+                self
+            }
+
+            /// One page.
+            pub async fn send(self) -> $crate::Result<$crate::Page<$item>> {
+                let token = self.page_token.clone();
+                self.fetch(token).await
+            }
+
+            $(#[$stream_doc])*
+            pub fn stream(
+                self,
+            ) -> impl futures::Stream<Item = $crate::Result<$item>> + Send + Unpin + 'static {
+                $crate::pagination::stream($operation, move |token| self.clone().fetch(token))
+            }
+        }
+    };
+}
+pub(crate) use list_builder;
+
 /// nRF code 40499: "not found, but not an error" (an empty list).
 const EMPTY_LIST: u32 = 40499;
 

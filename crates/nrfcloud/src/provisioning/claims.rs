@@ -1,7 +1,7 @@
 //! Claiming device ownership, and the claimed devices.
 
 use chrono::{DateTime, Utc};
-use futures::{FutureExt, Stream, future::BoxFuture};
+use futures::{FutureExt, future::BoxFuture};
 use nrfcloud_api::provisioning::{
     Error as RawError, ResponseValue,
     types::{self, ClaimDeviceOwnershipContentType as BodyType, ClaimedDeviceOrBulkClaimResult},
@@ -13,7 +13,7 @@ use crate::{
     client::Call,
     error::{ApiError, Error, ErrorKind, Result, decode, unexpected},
     open_enum::open_enum,
-    pagination::{self, Page, page_of},
+    pagination::{Page, page_of},
 };
 
 open_enum! {
@@ -448,6 +448,11 @@ pub struct ListClaimedDevices {
     page_token: Option<String>,
 }
 
+crate::pagination::list_builder! {
+    ListClaimedDevices => ClaimedDevice, "ListClaimedDevices",
+    /// Every claimed device, as a lazy stream.
+}
+
 impl ListClaimedDevices {
     /// Only devices with any of these provisioning tags.
     pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
@@ -460,30 +465,6 @@ impl ListClaimedDevices {
         self.device_ids = Some(ids.into_iter().map(Into::into).collect());
         self
     }
-
-    /// Items per page (1 to 100).
-    pub fn page_limit(mut self, limit: u32) -> Self {
-        self.page_limit = Some(limit);
-        self
-    }
-
-    /// Start at the page this token fetches.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.page_token = Some(token.into());
-        self
-    }
-
-    /// One page.
-    pub async fn send(self) -> Result<Page<ClaimedDevice>> {
-        let token = self.page_token.clone();
-        self.fetch(token).await
-    }
-
-    /// Every claimed device, as a lazy stream.
-    pub fn stream(self) -> impl Stream<Item = Result<ClaimedDevice>> + Send + Unpin + 'static {
-        pagination::stream("ListClaimedDevices", move |token| self.clone().fetch(token))
-    }
-
     async fn fetch(self, token: Option<String>) -> Result<Page<ClaimedDevice>> {
         let call = self.client.provisioning_call("list_claimed_devices")?;
         let mut request = call.raw.list_claimed_devices();

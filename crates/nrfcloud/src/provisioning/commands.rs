@@ -1,7 +1,6 @@
 //! Provisioning commands: what a claimed device does at its next provisioning check-in.
 
 use chrono::{DateTime, Utc};
-use futures::Stream;
 use nrfcloud_api::provisioning::types::{self, ProvisioningCommandKind};
 
 use super::typed;
@@ -9,7 +8,7 @@ use crate::{
     Client,
     error::{Error, Result},
     open_enum::open_enum,
-    pagination::{self, Page, page_of},
+    pagination::{Page, page_of},
 };
 
 /// A provisioning command; exactly one kind per command (provisioning-api.md §2.4). The kinds
@@ -232,34 +231,12 @@ pub struct ListCommands {
     page_token: Option<String>,
 }
 
-impl ListCommands {
-    /// Items per page.
-    pub fn page_limit(mut self, limit: u32) -> Self {
-        self.page_limit = Some(limit);
-        self
-    }
-
-    /// Start at the page this token fetches.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.page_token = Some(token.into());
-        self
-    }
-
-    /// One page.
-    pub async fn send(self) -> Result<Page<ProvisioningCommand>> {
-        let token = self.page_token.clone();
-        self.fetch(token).await
-    }
-
+crate::pagination::list_builder! {
+    ListCommands => ProvisioningCommand, "ListDeviceProvisioningCommands",
     /// Every command, as a lazy stream.
-    pub fn stream(
-        self,
-    ) -> impl Stream<Item = Result<ProvisioningCommand>> + Send + Unpin + 'static {
-        pagination::stream("ListDeviceProvisioningCommands", move |token| {
-            self.clone().fetch(token)
-        })
-    }
+}
 
+impl ListCommands {
     async fn fetch(self, token: Option<String>) -> Result<Page<ProvisioningCommand>> {
         let call = self
             .client

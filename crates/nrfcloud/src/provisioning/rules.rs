@@ -1,13 +1,12 @@
 //! Provisioning rules: commands queued automatically for devices claimed with a tag.
 
-use futures::Stream;
 use nrfcloud_api::provisioning::types::{self, ProvisioningRule};
 
 use super::{Command, typed};
 use crate::{
     Client,
     error::{Error, Result},
-    pagination::{self, Page, page_of},
+    pagination::{Page, page_of},
 };
 
 /// A rule to create or replace: a unique name, the tags it targets and its commands.
@@ -183,32 +182,12 @@ pub struct ListRules {
     page_token: Option<String>,
 }
 
-impl ListRules {
-    /// Items per page.
-    pub fn page_limit(mut self, limit: u32) -> Self {
-        self.page_limit = Some(limit);
-        self
-    }
-
-    /// Start at the page this token fetches.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.page_token = Some(token.into());
-        self
-    }
-
-    /// One page.
-    pub async fn send(self) -> Result<Page<ProvisioningRule>> {
-        let token = self.page_token.clone();
-        self.fetch(token).await
-    }
-
+crate::pagination::list_builder! {
+    ListRules => ProvisioningRule, "ListProvisioningRules",
     /// Every rule, as a lazy stream.
-    pub fn stream(self) -> impl Stream<Item = Result<ProvisioningRule>> + Send + Unpin + 'static {
-        pagination::stream("ListProvisioningRules", move |token| {
-            self.clone().fetch(token)
-        })
-    }
+}
 
+impl ListRules {
     async fn fetch(self, token: Option<String>) -> Result<Page<ProvisioningRule>> {
         let call = self.client.provisioning_call("list_provisioning_rules")?;
         let mut request = call.raw.list_provisioning_rules();

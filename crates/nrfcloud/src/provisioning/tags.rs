@@ -1,13 +1,12 @@
 //! Provisioning tags: the groups that provisioning rules target.
 
-use futures::Stream;
 use nrfcloud_api::provisioning::types::{self, ProvisioningTag};
 
 use super::typed;
 use crate::{
     Client,
     error::{Error, Result},
-    pagination::{self, Page, page_of},
+    pagination::{Page, page_of},
 };
 
 /// Which paths list and create tags: the sources disagree (provisioning-api.md §2.2,
@@ -148,32 +147,12 @@ pub struct ListTags {
     page_token: Option<String>,
 }
 
-impl ListTags {
-    /// Items per page.
-    pub fn page_limit(mut self, limit: u32) -> Self {
-        self.page_limit = Some(limit);
-        self
-    }
-
-    /// Start at the page this token fetches.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.page_token = Some(token.into());
-        self
-    }
-
-    /// One page.
-    pub async fn send(self) -> Result<Page<ProvisioningTag>> {
-        let token = self.page_token.clone();
-        self.fetch(token).await
-    }
-
+crate::pagination::list_builder! {
+    ListTags => ProvisioningTag, "ListProvisioningTags",
     /// Every tag, as a lazy stream.
-    pub fn stream(self) -> impl Stream<Item = Result<ProvisioningTag>> + Send + Unpin + 'static {
-        pagination::stream("ListProvisioningTags", move |token| {
-            self.clone().fetch(token)
-        })
-    }
+}
 
+impl ListTags {
     async fn fetch(self, token: Option<String>) -> Result<Page<ProvisioningTag>> {
         let limit = self
             .page_limit
