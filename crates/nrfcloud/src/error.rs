@@ -1,7 +1,7 @@
 //! One error type for every call: [`Error`], a pointer-sized wrapper around [`ErrorKind`], with
 //! predicates for the questions callers ask (`is_not_found()`, `is_retryable()`, …).
 //!
-//! progenitor's `Error<NrfCloudError>` is converted here, in [`from_raw`], and nowhere else.
+//! progenitor's `Error<NrfCloudError>` is converted here, in `from_raw`, and nowhere else.
 
 use std::{error::Error as StdError, fmt};
 

@@ -1,6 +1,6 @@
 //! Optimistic concurrency: the version a read returns, sent back as `If-Match` on updates.
 //!
-//! Where the version comes from is [CONFLICT] in the sources (provisioning-api.md §6.4): the
+//! Where the version comes from is \[CONFLICT\] in the sources (provisioning-api.md §6.4): the
 //! REST overview says single-resource GETs expose it as the `ETag` header and that it equals
 //! `$meta.version`; the REST document's `$meta` has no `version`, and observed devices carry a
 //! numeric `state.version`. All three are read, in that order.

@@ -89,7 +89,7 @@ pub enum ClaimVerdict {
     },
 }
 
-/// The path a claim is sent to: provisioning-api.md §2.2 lists two [CONFLICT].
+/// The path a claim is sent to: provisioning-api.md §2.2 lists two \[CONFLICT\].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ClaimPath {
@@ -264,7 +264,7 @@ fn not_claimable(api: &ApiError) -> ClaimVerdict {
     }
 }
 
-/// Where [`ClaimCsv`] sends the CSV (provisioning-api.md §2.6 lists both [CONFLICT]).
+/// Where [`ClaimCsv`] sends the CSV (provisioning-api.md §2.6 lists both \[CONFLICT\]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CsvClaimEndpoint {

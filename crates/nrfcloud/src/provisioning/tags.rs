@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// Which paths list and create tags: the sources disagree (provisioning-api.md §2.2,
-/// [CONFLICT]) and both may exist. Fetch, update and delete are documented only under
+/// \[CONFLICT\]) and both may exist. Fetch, update and delete are documented only under
 /// `/claimed-devices/tags/{id}` and always use it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
