@@ -5,7 +5,7 @@
 use std::{collections::BTreeMap, ops::Bound};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{error::ApiError, state::Shared};
 
@@ -13,6 +13,14 @@ const TOKEN_PREFIX: &str = "sim1:";
 
 /// Default `pageLimit` of every list.
 pub(crate) const DEFAULT_PAGE_LIMIT: usize = 10;
+
+/// The query of a list that takes nothing but `pageLimit` and `pageNextToken`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PageQuery {
+    page_limit: Option<String>,
+    page_next_token: Option<String>,
+}
 
 /// A validated page request.
 #[derive(Debug)]
@@ -46,6 +54,15 @@ impl PageRequest {
         let after = token.filter(|t| !t.is_empty()).map(decode).transpose()?;
         shared.on_page()?;
         Ok(Self { limit, after })
+    }
+
+    /// [`PageRequest::new`] for a [`PageQuery`].
+    pub fn from_query(shared: &Shared, q: &PageQuery) -> Result<Self, ApiError> {
+        Self::new(
+            shared,
+            q.page_limit.as_deref(),
+            q.page_next_token.as_deref(),
+        )
     }
 
     /// The page of `map` entries that pass `keep`, in key order, and the next token.

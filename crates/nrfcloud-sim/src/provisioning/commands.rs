@@ -19,7 +19,7 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::{Body, Path, Query, json},
     keys,
-    pagination::{Page, PageRequest},
+    pagination::{Page, PageQuery, PageRequest},
     rest::devices::Device,
     state::{AppState, TeamIdx, timestamp},
 };
@@ -277,13 +277,6 @@ struct CreateRequest {
     request: Value,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ListQuery {
-    page_limit: Option<String>,
-    page_next_token: Option<String>,
-}
-
 fn not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("provisioning command {id} not found"))
 }
@@ -308,13 +301,9 @@ pub(crate) async fn list(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
     Path(device_id): Path<String>,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult {
-    let page = PageRequest::new(
-        &shared,
-        q.page_limit.as_deref(),
-        q.page_next_token.as_deref(),
-    )?;
+    let page = PageRequest::from_query(&shared, &q)?;
     let mut data = shared.write();
     let device = claimed(&mut data.teams[team], &device_id)?;
     let (items, next) = page.page(&device.commands, |_| true);

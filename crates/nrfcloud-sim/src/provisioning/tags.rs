@@ -12,7 +12,7 @@ use crate::{
     auth::ApiKey,
     error::{ApiError, ApiResult},
     extract::{Body, Path, Query, json},
-    pagination::{Page, PageRequest},
+    pagination::{Page, PageQuery, PageRequest},
     state::{AppState, Team, timestamp},
 };
 
@@ -51,13 +51,6 @@ struct TagRequest {
     description: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ListQuery {
-    page_limit: Option<String>,
-    page_next_token: Option<String>,
-}
-
 fn not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("provisioning tag {id} not found"))
 }
@@ -79,13 +72,9 @@ fn check_unique(team: &Team, name: &str, except: Option<&str>) -> Result<(), Api
 pub(crate) async fn list(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult {
-    let page = PageRequest::new(
-        &shared,
-        q.page_limit.as_deref(),
-        q.page_next_token.as_deref(),
-    )?;
+    let page = PageRequest::from_query(&shared, &q)?;
     let data = shared.read();
     let (items, next) = page.page(&data.teams[team].tags, |_| true);
     let items = items.into_iter().map(ProvisioningTag::json).collect();
