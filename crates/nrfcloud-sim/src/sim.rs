@@ -136,7 +136,7 @@ impl SimulatorBuilder {
         // jsonwebtoken needs one process-wide crypto provider; another crate may have
         // installed one already, which is fine.
         let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
-            &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER,
+            &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
         );
         let rest_listener = bind(self.rest_port).await?;
         let provisioning_listener = bind(self.provisioning_port).await?;

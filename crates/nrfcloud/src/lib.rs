@@ -3,14 +3,15 @@
 //! # JWT backend
 //!
 //! Tokens are signed with [jsonwebtoken](https://docs.rs/jsonwebtoken) 11 and **exactly one**
-//! crypto backend, `rust_crypto`, on purpose. Since jsonwebtoken 10 the backend is a
+//! crypto backend, `aws_lc_rs`, on purpose. Since jsonwebtoken 10 the backend is a
 //! process-wide provider: with no backend feature, or with both `rust_crypto` and `aws_lc_rs`
 //! (which Cargo's feature unification produces as soon as another crate in the build enables
 //! the other one), the first signature panics. So the client, and every token signer, installs
-//! the `rust_crypto` provider explicitly with `CryptoProvider::install_default` and ignores the
+//! the `aws_lc_rs` provider explicitly with `CryptoProvider::install_default` and ignores the
 //! "already installed" answer: signing works whatever features the rest of the build turns on.
-//! `rust_crypto` was chosen because it is verified for both ES256 and RS256 and needs no C
-//! toolchain.
+//! `aws_lc_rs` was chosen because rustls (under reqwest) already builds aws-lc, so it costs no
+//! extra compilation, and because it signs ES256 about 17 times faster than `rust_crypto` here
+//! (37,600 against 2,200 tokens/s on one core; `cargo bench -p nrfcloud --bench jwt`).
 //!
 //! # Layout
 //!

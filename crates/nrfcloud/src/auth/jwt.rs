@@ -37,7 +37,7 @@ impl Clock for SystemClock {
 pub(crate) fn install_crypto_provider() {
     // An error only means a provider is already installed (by us or by the application).
     let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
-        &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER,
+        &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
     );
 }
 
