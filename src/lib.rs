@@ -31,6 +31,7 @@ pub use retry::RetryPolicy;
 
 /// The nRF Cloud REST API client (`https://api.nrfcloud.com/v1`), generated from
 /// `openapi/nrfcloud-rest.json`.
+// Generated code: progenitor's documentation and style are not ours to lint.
 #[allow(missing_docs, unused_qualifications, clippy::all, rustdoc::all)]
 pub mod rest {
     include!(concat!(env!("OUT_DIR"), "/rest.rs"));
@@ -38,6 +39,7 @@ pub mod rest {
 
 /// The nRF Cloud Provisioning Service client (`https://api.provisioning.nrfcloud.com/v1`),
 /// generated from `openapi/nrfcloud-provisioning.json`.
+// Generated code, as above.
 #[allow(missing_docs, unused_qualifications, clippy::all, rustdoc::all)]
 pub mod provisioning {
     include!(concat!(env!("OUT_DIR"), "/provisioning.rs"));

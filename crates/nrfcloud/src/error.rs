@@ -696,13 +696,13 @@ mod tests {
     #[test]
     fn decode_reports_the_json_path() {
         #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code)]
+        #[allow(dead_code)] // only decoded, never read
         struct Item {
             id: String,
             n: u32,
         }
         #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code)]
+        #[allow(dead_code)] // only decoded, never read
         struct Page {
             items: Vec<Item>,
         }

@@ -4,6 +4,7 @@
 
 mod bulk_support;
 
+// The examples' `main` functions are not called here.
 #[allow(dead_code)]
 #[path = "../examples/bulk_claim.rs"]
 mod bulk_claim;

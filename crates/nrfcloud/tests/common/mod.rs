@@ -1,6 +1,6 @@
 //! Shared helpers of the HTTP tests: a client pointed at a wiremock server, canned bodies.
 
-#![allow(dead_code)]
+#![allow(dead_code)] // each test binary uses a different subset
 
 use std::time::Duration;
 
