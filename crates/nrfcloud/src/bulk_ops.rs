@@ -163,6 +163,7 @@ impl ListBulkOps {
         self.status = Some(status);
         self
     }
+
     async fn fetch(self, token: Option<String>) -> Result<Page<BulkOpsRequest>> {
         let call = self.client.rest_call("list_bulk_ops_requests")?;
         let mut request = call.raw.list_bulk_ops_requests();

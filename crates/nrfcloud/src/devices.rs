@@ -1,8 +1,6 @@
 //! Devices of the team (REST `All Devices` operations): list, fetch with version, rename and
 //! re-tag with `If-Match`, delete.
 
-use std::num::NonZeroU64;
-
 use nrfcloud_api::rest::types::{
     self, Device, PaginatedResultDeviceOrJsoNataTransformedResponseItemsInner as ListItem,
 };
@@ -11,7 +9,7 @@ use crate::{
     Client,
     auth::is_device_id,
     error::{Error, Result, decode},
-    pagination::{Page, page_of},
+    pagination::{self, Page, page_of},
     version::{Etag, Versioned, version_of},
 };
 
@@ -216,7 +214,7 @@ crate::pagination::list_builder! {
     /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
     /// let mut devices = client.devices().list().tags(["warehouse"]).page_limit(100).stream();
     /// while let Some(device) = devices.try_next().await? {
-    /// println!("{}", device.id());
+    ///     println!("{}", device.id());
     /// }
     /// # Ok(())
     /// # }
@@ -247,6 +245,7 @@ impl ListDevices {
         self.include_state = Some(include);
         self
     }
+
     async fn fetch(self, token: Option<String>) -> Result<Page<Device>> {
         let call = self.client.rest_call("list_devices")?;
         let mut request = call.raw.list_devices();
@@ -270,7 +269,7 @@ impl ListDevices {
         if let Some(include) = self.include_state {
             request = request.include_state(include);
         }
-        if let Some(limit) = self.page_limit.and_then(|l| NonZeroU64::new(l.into())) {
+        if let Some(limit) = pagination::page_limit(self.page_limit) {
             request = request.page_limit(limit);
         }
         if let Some(token) = token {

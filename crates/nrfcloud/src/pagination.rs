@@ -129,6 +129,11 @@ macro_rules! list_builder {
 }
 pub(crate) use list_builder;
 
+/// A builder's `page_limit` as the generated clients take it (0 means: the service's default).
+pub(crate) fn page_limit(limit: Option<u32>) -> Option<std::num::NonZeroU64> {
+    limit.and_then(|l| std::num::NonZeroU64::new(l.into()))
+}
+
 /// nRF code 40499: "not found, but not an error" (an empty list).
 const EMPTY_LIST: u32 = 40499;
 

@@ -13,7 +13,7 @@ use crate::{
     client::Call,
     error::{ApiError, Error, ErrorKind, Result, decode, unexpected},
     open_enum::open_enum,
-    pagination::{Page, page_of},
+    pagination::{self, Page, page_of},
 };
 
 open_enum! {
@@ -465,6 +465,7 @@ impl ListClaimedDevices {
         self.device_ids = Some(ids.into_iter().map(Into::into).collect());
         self
     }
+
     async fn fetch(self, token: Option<String>) -> Result<Page<ClaimedDevice>> {
         let call = self.client.provisioning_call("list_claimed_devices")?;
         let mut request = call.raw.list_claimed_devices();
@@ -474,10 +475,7 @@ impl ListClaimedDevices {
         if let Some(ids) = self.device_ids {
             request = request.device_ids(ids);
         }
-        if let Some(limit) = self
-            .page_limit
-            .and_then(|l| std::num::NonZeroU64::new(l.into()))
-        {
+        if let Some(limit) = pagination::page_limit(self.page_limit) {
             request = request.page_limit(limit);
         }
         if let Some(token) = token {

@@ -8,7 +8,7 @@ use crate::{
     Client,
     error::{Error, Result},
     open_enum::open_enum,
-    pagination::{Page, page_of},
+    pagination::{self, Page, page_of},
 };
 
 /// A provisioning command; exactly one kind per command (provisioning-api.md §2.4). The kinds
@@ -245,10 +245,7 @@ impl ListCommands {
             .raw
             .list_device_provisioning_commands()
             .device_id(self.device_id.as_str());
-        if let Some(limit) = self
-            .page_limit
-            .and_then(|l| std::num::NonZeroU64::new(l.into()))
-        {
+        if let Some(limit) = pagination::page_limit(self.page_limit) {
             request = request.page_limit(limit);
         }
         if let Some(token) = token {

@@ -6,7 +6,7 @@ use super::{Command, typed};
 use crate::{
     Client,
     error::{Error, Result},
-    pagination::{Page, page_of},
+    pagination::{self, Page, page_of},
 };
 
 /// A rule to create or replace: a unique name, the tags it targets and its commands.
@@ -191,10 +191,7 @@ impl ListRules {
     async fn fetch(self, token: Option<String>) -> Result<Page<ProvisioningRule>> {
         let call = self.client.provisioning_call("list_provisioning_rules")?;
         let mut request = call.raw.list_provisioning_rules();
-        if let Some(limit) = self
-            .page_limit
-            .and_then(|l| std::num::NonZeroU64::new(l.into()))
-        {
+        if let Some(limit) = pagination::page_limit(self.page_limit) {
             request = request.page_limit(limit);
         }
         if let Some(token) = token {

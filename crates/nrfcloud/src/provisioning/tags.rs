@@ -6,7 +6,7 @@ use super::typed;
 use crate::{
     Client,
     error::{Error, Result},
-    pagination::{Page, page_of},
+    pagination::{self, Page, page_of},
 };
 
 /// Which paths list and create tags: the sources disagree (provisioning-api.md §2.2,
@@ -154,9 +154,7 @@ crate::pagination::list_builder! {
 
 impl ListTags {
     async fn fetch(self, token: Option<String>) -> Result<Page<ProvisioningTag>> {
-        let limit = self
-            .page_limit
-            .and_then(|l| std::num::NonZeroU64::new(l.into()));
+        let limit = pagination::page_limit(self.page_limit);
         match self.paths {
             TagPaths::Docs => {
                 let call = self.client.provisioning_call("list_provisioning_tags")?;
