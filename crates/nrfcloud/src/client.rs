@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::{
-    auth::{Credentials, JwtCredential, install_crypto_provider},
+    auth::Credentials,
     error::{ApiError, ConfigError, Error, ErrorBody, ErrorKind, Result, from_raw, transport},
     retry::{RetryPolicy, TokioTracing},
 };
@@ -304,7 +304,9 @@ impl ClientBuilder {
 
     /// A device or service-key JWT signer, for the operations that accept a JWT (and, when no
     /// API key is configured, the only credential).
-    pub fn jwt(mut self, jwt: impl Into<JwtCredential>) -> Self {
+    #[cfg(feature = "jwt")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+    pub fn jwt(mut self, jwt: impl Into<crate::auth::JwtCredential>) -> Self {
         self.credentials.jwt = Some(jwt.into());
         self
     }
@@ -347,7 +349,8 @@ impl ClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<Client> {
-        install_crypto_provider();
+        #[cfg(feature = "jwt")]
+        crate::auth::install_crypto_provider();
         let rest_base = base_url("REST host", &self.rest_host)?;
         let provisioning_base = base_url("provisioning host", &self.provisioning_host)?;
         let http = reqwest::Client::builder()

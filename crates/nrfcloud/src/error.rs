@@ -56,6 +56,8 @@ pub enum ErrorKind {
     /// The client could not be configured (host URL, environment, HTTP client).
     Config(ConfigError),
     /// A bulk run stopped early; it carries the report so far ([`Error::bulk_report`]).
+    #[cfg(feature = "bulk")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bulk")))]
     Bulk(crate::bulk::BulkError),
 }
 
@@ -117,6 +119,8 @@ impl Error {
     }
 
     /// The report so far of a bulk run that stopped early.
+    #[cfg(feature = "bulk")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bulk")))]
     pub fn bulk_report(&self) -> Option<&crate::bulk::BulkReport> {
         match self.kind() {
             ErrorKind::Bulk(e) => Some(e.report()),
@@ -185,6 +189,7 @@ impl From<ErrorKind> for Error {
     }
 }
 
+#[cfg(feature = "bulk")]
 impl From<crate::bulk::BulkError> for Error {
     fn from(e: crate::bulk::BulkError) -> Self {
         ErrorKind::Bulk(e).into()
@@ -212,6 +217,7 @@ impl fmt::Display for Error {
             ErrorKind::Auth(e) => e.fmt(f),
             ErrorKind::InvalidRequest(e) => e.fmt(f),
             ErrorKind::Config(e) => e.fmt(f),
+            #[cfg(feature = "bulk")]
             ErrorKind::Bulk(e) => e.fmt(f),
         }
     }
@@ -227,6 +233,7 @@ impl StdError for Error {
             ErrorKind::Decode(e) => e.source(),
             ErrorKind::Auth(e) => e.source(),
             ErrorKind::Config(e) => e.source(),
+            #[cfg(feature = "bulk")]
             ErrorKind::Bulk(e) => e.source(),
         }
     }

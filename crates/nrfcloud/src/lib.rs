@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 //!
 //! # JWT backend
 //!
@@ -25,6 +26,8 @@
 
 pub mod account;
 pub mod auth;
+#[cfg(feature = "bulk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bulk")))]
 pub mod bulk;
 pub mod bulk_ops;
 mod client;

@@ -2,7 +2,10 @@
 
 mod common;
 
-use common::{API_KEY, builder, client, device, key};
+use common::{API_KEY, client};
+#[cfg(feature = "jwt")]
+use common::{builder, device, key};
+#[cfg(feature = "jwt")]
 use nrfcloud::{
     ErrorKind,
     auth::{AuthError, DeviceJwt},
@@ -13,6 +16,7 @@ use wiremock::{
     matchers::{header, method, path},
 };
 
+#[cfg(feature = "jwt")]
 fn jwt() -> DeviceJwt {
     DeviceJwt::new(key("ec-p256-sec1.pem"), "nrf-352656100123456").unwrap()
 }
@@ -38,6 +42,7 @@ async fn api_key_goes_to_api_key_operations() {
     assert!(page.items().is_empty());
 }
 
+#[cfg(feature = "jwt")]
 #[tokio::test]
 async fn a_jwt_goes_to_an_operation_that_accepts_one() {
     let server = MockServer::start().await;
@@ -74,6 +79,7 @@ async fn a_jwt_goes_to_an_operation_that_accepts_one() {
     );
 }
 
+#[cfg(feature = "jwt")]
 #[tokio::test]
 async fn with_both_the_api_key_is_preferred() {
     let server = MockServer::start().await;
@@ -95,6 +101,7 @@ async fn with_both_the_api_key_is_preferred() {
     client.devices().get("dev-1").send().await.unwrap();
 }
 
+#[cfg(feature = "jwt")]
 #[tokio::test]
 async fn api_key_operation_with_only_a_jwt_fails_before_sending() {
     let server = MockServer::start().await;

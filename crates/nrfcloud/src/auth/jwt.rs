@@ -11,7 +11,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::SecretString;
 use serde::Serialize;
 
-use super::keys::PrivateKey;
+use super::{is_device_id, keys::PrivateKey};
 use crate::error::AuthError;
 
 /// Tokens are issued this much in the past, for clocks that run ahead of the server's.
@@ -45,15 +45,6 @@ fn unix(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs()
-}
-
-/// Whether `id` is an nRF Cloud device id: `^[a-zA-Z0-9:_-]{1,128}$`, the pattern of the REST
-/// document (modem UUIDs and `nrf-<IMEI>` ids both match).
-pub(crate) fn is_device_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-'))
 }
 
 fn check_id(what: &str, id: &str) -> Result<(), AuthError> {

@@ -8,7 +8,9 @@
 //! [`AuthError::MissingCredential`] naming the operation, what it accepts and what the client
 //! has.
 
+#[cfg(feature = "jwt")]
 mod jwt;
+#[cfg(feature = "jwt")]
 mod keys;
 
 use std::fmt;
@@ -17,13 +19,29 @@ use nrfcloud_api::{Authorize, Operation, Scheme};
 use reqwest::header::HeaderValue;
 
 pub use crate::error::AuthError;
+#[cfg(feature = "jwt")]
+pub(crate) use jwt::install_crypto_provider;
+#[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub use jwt::{ApplicationJwt, CLOCK_SKEW, Clock, DeviceJwt, ServiceJwt, SystemClock};
-pub(crate) use jwt::{install_crypto_provider, is_device_id};
+#[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub use keys::{KeyKind, PrivateKey};
 /// Tokens are [`SecretString`]s: call [`ExposeSecret::expose_secret`] to read one.
 pub use secrecy::{ExposeSecret, SecretString};
 
+/// Whether `id` is an nRF Cloud device id: `^[a-zA-Z0-9:_-]{1,128}$`, the pattern of the REST
+/// document (modem UUIDs and `nrf-<IMEI>` ids both match).
+pub(crate) fn is_device_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-'))
+}
+
 /// The JWT signer a client sends to operations that accept a JSON Web Token.
+#[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum JwtCredential {
@@ -33,18 +51,21 @@ pub enum JwtCredential {
     Service(ServiceJwt),
 }
 
+#[cfg(feature = "jwt")]
 impl From<DeviceJwt> for JwtCredential {
     fn from(jwt: DeviceJwt) -> Self {
         Self::Device(jwt)
     }
 }
 
+#[cfg(feature = "jwt")]
 impl From<ServiceJwt> for JwtCredential {
     fn from(jwt: ServiceJwt) -> Self {
         Self::Service(jwt)
     }
 }
 
+#[cfg(feature = "jwt")]
 impl JwtCredential {
     fn token(&self) -> Result<SecretString, AuthError> {
         match self {
@@ -58,20 +79,22 @@ impl JwtCredential {
 #[derive(Default)]
 pub(crate) struct Credentials {
     pub(crate) api_key: Option<SecretString>,
+    #[cfg(feature = "jwt")]
     pub(crate) jwt: Option<JwtCredential>,
     pub(crate) evaluation_token: Option<SecretString>,
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
-            .field("jwt", &self.jwt)
-            .field(
-                "evaluation_token",
-                &self.evaluation_token.as_ref().map(|_| "[REDACTED]"),
-            )
-            .finish()
+        let mut f = f.debug_struct("Credentials");
+        f.field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"));
+        #[cfg(feature = "jwt")]
+        f.field("jwt", &self.jwt);
+        f.field(
+            "evaluation_token",
+            &self.evaluation_token.as_ref().map(|_| "[REDACTED]"),
+        )
+        .finish()
     }
 }
 
@@ -97,6 +120,7 @@ impl Credentials {
         if self.api_key.is_some() {
             out.push(Scheme::ApiKey);
         }
+        #[cfg(feature = "jwt")]
         if self.jwt.is_some() {
             out.push(Scheme::Jwt);
         }
@@ -118,7 +142,11 @@ impl Credentials {
         let token = match scheme {
             None => return Ok(None),
             Some(Scheme::ApiKey) => self.api_key.clone(),
+            #[cfg(feature = "jwt")]
             Some(Scheme::Jwt) => self.jwt.as_ref().map(JwtCredential::token).transpose()?,
+            // `configured()` never offers a JWT without the feature.
+            #[cfg(not(feature = "jwt"))]
+            Some(Scheme::Jwt) => None,
             Some(Scheme::ServiceEvaluationToken) => self.evaluation_token.clone(),
         };
         let Some(token) = token else { return Ok(None) };
@@ -141,7 +169,6 @@ impl Authorize for Credentials {
 mod tests {
     use super::*;
     use Scheme::*;
-    use nrfcloud_api::Api;
 
     /// accepted, configured, expected choice
     type Case = (
@@ -181,6 +208,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "jwt")]
     #[test]
     fn api_key_only_operation_with_a_jwt_names_what_is_missing() {
         let creds = Credentials {
@@ -191,13 +219,13 @@ mod tests {
             ),
             ..Default::default()
         };
-        let op = Operation::find(Api::Rest, "list_devices").unwrap();
+        let op = Operation::find(nrfcloud_api::Api::Rest, "list_devices").unwrap();
         let e = creds.header_for(op).unwrap_err();
         assert_eq!(
             e.to_string(),
             "ListDevices accepts an API key, but the client has a JWT"
         );
-        let fetch = Operation::find(Api::Rest, "fetch_device").unwrap();
+        let fetch = Operation::find(nrfcloud_api::Api::Rest, "fetch_device").unwrap();
         let v = creds.header_for(fetch).unwrap().unwrap();
         assert!(v.is_sensitive());
         assert!(v.to_str().unwrap().starts_with("Bearer ey"));
@@ -207,8 +235,9 @@ mod tests {
     fn debug_is_redacted() {
         let creds = Credentials {
             api_key: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            #[cfg(feature = "jwt")]
+            jwt: None,
             evaluation_token: Some("eval-token-value".into()),
-            ..Default::default()
         };
         let debug = format!("{creds:?}");
         assert!(!debug.contains("0123456789abcdef"), "{debug}");

@@ -55,6 +55,8 @@ impl Provisioning {
 
     /// Claims the devices of a CSV file of any size: validated, chunked, sent concurrently,
     /// followed and reported row by row (see [`crate::bulk`]).
+    #[cfg(feature = "bulk")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bulk")))]
     pub fn bulk_claim(&self, input: impl std::io::Read + Send + 'static) -> crate::bulk::BulkClaim {
         crate::bulk::BulkClaim::new(self.client.clone(), input)
     }

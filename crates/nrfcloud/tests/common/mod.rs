@@ -45,6 +45,7 @@ pub fn device(id: &str, name: &str, tags: &[&str], version: Option<u64>) -> Valu
     })
 }
 
+#[cfg(feature = "jwt")]
 pub fn key(name: &str) -> nrfcloud::auth::PrivateKey {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/keys")
