@@ -123,7 +123,13 @@ fn generate(api: &Api, doc: &Value) -> String {
         // Users can publish or validate against the JSON Schema of any model type.
         .with_derive("schemars::JsonSchema")
         // progenitor's default is 15 s for connect and total; the facade sets its own deadlines.
-        .with_timeout(60);
+        .with_timeout(60)
+        // Numbers the service sends as strings (patch `lenient-numbers`).
+        .with_replacement(
+            patches::LENIENT_NUMBER,
+            "crate::lenient::Number",
+            [progenitor::TypeImpl::Display].into_iter(),
+        );
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)
         .unwrap_or_else(|e| fail(&format!("progenitor cannot generate {}: {e}", api.spec)));

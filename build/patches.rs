@@ -9,6 +9,8 @@
 //! This file depends on `serde_json` only: `build.rs`, the root package's tests and `xtask` all
 //! include it with `#[path]`.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value, json};
 
 /// A patch: its name (stable, used in messages and `NRFCLOUD_SKIP_PATCHES`) and its function.
@@ -51,6 +53,11 @@ pub const REST: &[Step] = &[
     step!("optional-bodies", optional_bodies, 4),
     step!("if-match", if_match, 6),
     step!("open-response-enums", open_response_enums, 2),
+    step!("lenient-response-required", lenient_response_required, 76),
+    step!("open-response-unions", open_response_unions, 9),
+    step!("open-response-enum-values", open_response_enum_values, 15),
+    step!("lenient-numbers", lenient_numbers, 7),
+    step!("lenient-response-strings", lenient_response_strings, 46),
     step!("typed-errors", typed_errors, 82),
 ];
 
@@ -60,6 +67,10 @@ pub const PROVISIONING: &[Step] = &[
     step!("csv-bodies", csv_bodies, 1),
     step!("merge-success-responses", merge_success_responses, 2),
     step!("drop-empty-success-twins", drop_empty_success_twins, 2),
+    step!("lenient-response-required", lenient_response_required, 6),
+    step!("open-response-unions", open_response_unions, 1),
+    step!("open-response-enum-values", open_response_enum_values, 0),
+    step!("lenient-response-strings", lenient_response_strings, 2),
     step!("typed-errors", typed_errors, 25),
 ];
 
@@ -444,6 +455,367 @@ pub fn open_response_enums(doc: &mut Value) -> Vec<String> {
             json!(format!("Known values: {}.", known.join(", "))),
         );
         touched.push(ptr);
+    }
+    touched
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lenient responses. The service sends less than its document requires (FetchAccountInfo has no
+// `userId`, location-history items have `meta: {}`, the claiming guide's FetchBulkOpsRequest has no
+// `endpoint`), shapes no union member matches (the ENTERPRISE `plan`), enum values it never
+// declared, and numbers as strings. The live document is as strict as our reconstruction, so these
+// are rules over every response-only schema, not per-field fixes: they survive a refresh.
+// Request schemas (and schemas shared with requests) stay strict, so we still send only what the
+// service documents.
+
+/// Adds component schema `name` unless the document has one.
+fn add_schema(doc: &mut Value, name: &str, schema: Value) {
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        schemas.entry(name).or_insert(schema);
+    }
+}
+
+/// Properties the facade cannot do without, which stay required in responses: without them an
+/// answer cannot be told apart from another (`ClaimedDevice.id` separates a claimed device from
+/// a `BulkClaimResult` in an untagged union) or names nothing (ids the facade hands back).
+const KEEP_REQUIRED: &[(&str, &str)] = &[
+    // REST: a device's id (`DeviceExt::id`) and `type`, which tells the members of the `Device`
+    // union apart; without it any object with an `id` (a JSONata result) would pass for a
+    // generic device and lose its other fields. A device without them stays `Unrecognized`.
+    ("GenericDevice", "id"),
+    ("GenericDevice", "type"),
+    ("BLEDevice", "id"),
+    ("BLEDevice", "type"),
+    ("GatewayDevice", "id"),
+    ("GatewayDevice", "type"),
+    // REST: the id and status of a bulk operation, which the facade polls to its end.
+    ("BulkOpsRequestDetails", "bulkOpsRequestId"),
+    ("BulkOpsRequestDetails", "status"),
+    ("OnboardDevices202Response", "bulkOpsRequestId"),
+    (
+        "PickBulkOpsRequestExcludeKeyofBulkOpsRequestTenantIdOrMetadata",
+        "bulkOpsRequestId",
+    ),
+    (
+        "PickBulkOpsRequestExcludeKeyofBulkOpsRequestTenantIdOrMetadata",
+        "status",
+    ),
+    // Provisioning: a claimed device's id (it also tells it from a `BulkClaimResult`), a
+    // command's id and status (waited on), an accepted bulk claim's operation id.
+    ("ClaimedDevice", "id"),
+    ("ProvisioningCommand", "id"),
+    ("ProvisioningCommand", "status"),
+    ("ProvisioningCommandCreated", "id"),
+    ("BulkOpsRequestAccepted", "bulkOpsRequestId"),
+];
+
+/// The names of the component schemas that 2xx responses reach (through `$ref`s) but that no
+/// request body or parameter reaches.
+fn response_only_schemas(doc: &Value) -> BTreeSet<String> {
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(Value::as_str)
+                    && let Some(name) = r.strip_prefix("#/components/schemas/")
+                {
+                    out.push(name.to_string());
+                }
+                map.values().for_each(|c| refs(c, out));
+            }
+            Value::Array(items) => items.iter().for_each(|c| refs(c, out)),
+            _ => {}
+        }
+    }
+    let empty = Map::new();
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let closure = |roots: Vec<String>| {
+        let (mut seen, mut stack) = (BTreeSet::new(), roots);
+        while let Some(name) = stack.pop() {
+            if let Some(schema) = schemas.get(&name)
+                && seen.insert(name)
+            {
+                refs(schema, &mut stack);
+            }
+        }
+        seen
+    };
+    let (mut request_roots, mut response_roots) = (Vec::new(), Vec::new());
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            refs(
+                item.get("parameters").unwrap_or(&Value::Null),
+                &mut request_roots,
+            );
+            for (method, op) in item {
+                if !METHODS.contains(&method.as_str()) {
+                    continue;
+                }
+                refs(
+                    op.get("parameters").unwrap_or(&Value::Null),
+                    &mut request_roots,
+                );
+                refs(
+                    op.get("requestBody").unwrap_or(&Value::Null),
+                    &mut request_roots,
+                );
+                if let Some(responses) = op.get("responses").and_then(Value::as_object) {
+                    for (code, response) in responses {
+                        if code.starts_with('2') {
+                            refs(response, &mut response_roots);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let requests = closure(request_roots);
+    closure(response_roots)
+        .into_iter()
+        .filter(|name| !requests.contains(name))
+        .collect()
+}
+
+/// Calls `f(pointer, schema, component)` for every schema object of every response: each
+/// response-only component schema and each schema written inline in a 2xx response, with their
+/// inline subschemas (properties, items, additionalProperties, allOf/anyOf/oneOf), parents
+/// first. `component` names the component schema a subschema belongs to, if any. `$ref`s are
+/// not followed: the schemas they name are visited as components when they are response-only.
+fn for_each_response_schema(
+    doc: &mut Value,
+    mut f: impl FnMut(&str, &mut Map<String, Value>, Option<&str>),
+) {
+    fn walk(
+        v: &mut Value,
+        ptr: &str,
+        component: Option<&str>,
+        f: &mut impl FnMut(&str, &mut Map<String, Value>, Option<&str>),
+    ) {
+        let Value::Object(schema) = v else { return };
+        f(ptr, schema, component);
+        if let Some(Value::Object(props)) = schema.get_mut("properties") {
+            for (name, sub) in props.iter_mut() {
+                walk(
+                    sub,
+                    &format!("{ptr}/properties/{}", esc(name)),
+                    component,
+                    f,
+                );
+            }
+        }
+        for key in ["items", "additionalProperties", "not"] {
+            if let Some(sub) = schema.get_mut(key) {
+                walk(sub, &format!("{ptr}/{key}"), component, f);
+            }
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            if let Some(Value::Array(members)) = schema.get_mut(key) {
+                for (i, sub) in members.iter_mut().enumerate() {
+                    walk(sub, &format!("{ptr}/{key}/{i}"), component, f);
+                }
+            }
+        }
+    }
+    let response_only = response_only_schemas(doc);
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        for (name, schema) in schemas.iter_mut() {
+            if response_only.contains(name) {
+                let ptr = format!("/components/schemas/{}", esc(name));
+                walk(schema, &ptr, Some(name), &mut f);
+            }
+        }
+    }
+    for_each_op(doc, |ptr, op, _| {
+        let Some(Value::Object(responses)) = op.get_mut("responses") else {
+            return;
+        };
+        for (code, response) in responses.iter_mut() {
+            if !code.starts_with('2') {
+                continue;
+            }
+            let Some(Value::Object(content)) = response.get_mut("content") else {
+                continue;
+            };
+            for (media, body) in content.iter_mut() {
+                if let Some(schema) = body.get_mut("schema") {
+                    let at = format!("{ptr}/responses/{code}/content/{}/schema", esc(media));
+                    walk(schema, &at, None, &mut f);
+                }
+            }
+        }
+    });
+}
+
+/// Response-only properties stop being required (typify then generates `Option<T>`, or an empty
+/// `Vec` for arrays), except the few in [`KEEP_REQUIRED`]. Without it, one property the service
+/// leaves out fails the whole response: FetchAccountInfo without `userId`, location history with
+/// `meta: {}`, a bulk operation without `endpoint`.
+pub fn lenient_response_required(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_response_schema(doc, |ptr, schema, component| {
+        let Some(Value::Array(required)) = schema.get("required") else {
+            return;
+        };
+        let keep: Vec<Value> = required
+            .iter()
+            .filter(|p| {
+                let (Some(component), Some(p)) = (component, p.as_str()) else {
+                    return false;
+                };
+                // Only the component's own properties, not those of its nested objects.
+                let own = ptr == format!("/components/schemas/{}", esc(component));
+                own && KEEP_REQUIRED.contains(&(component, p))
+            })
+            .cloned()
+            .collect();
+        if keep.len() == required.len() {
+            return;
+        }
+        if keep.is_empty() {
+            schema.remove("required");
+        } else {
+            schema.insert("required".into(), Value::Array(keep));
+        }
+        touched.push(ptr.to_string());
+    });
+    touched
+}
+
+/// The component schema of the catch-all union member; typify names the variant after it.
+pub const UNRECOGNIZED: &str = "Unrecognized";
+
+/// Whether a union member already accepts anything: `{}` (or only a description), or the
+/// [`UNRECOGNIZED`] schema.
+fn accepts_anything(member: &Value) -> bool {
+    let catch_all = format!("#/components/schemas/{UNRECOGNIZED}");
+    member.as_object().is_some_and(|m| {
+        m.get("$ref").and_then(Value::as_str) == Some(catch_all.as_str())
+            || m.keys()
+                .all(|k| matches!(k.as_str(), "description" | "title"))
+    })
+}
+
+/// Every response-only union (`oneOf`/`anyOf`) gets a last, catch-all member, the schema
+/// [`UNRECOGNIZED`] (`{}`), which typify renders as an `Unrecognized(serde_json::Value)`
+/// variant. serde tries untagged variants in order, so the typed members still win whenever
+/// they match; an answer that matches none (the live ENTERPRISE `plan`) no longer fails the
+/// whole response. Unions of plain strings are left alone (their enums are opened by
+/// `open-response-enum-values`).
+pub fn open_response_unions(doc: &mut Value) -> Vec<String> {
+    let member = json!({"$ref": format!("#/components/schemas/{UNRECOGNIZED}")});
+    let mut touched = Vec::new();
+    for_each_response_schema(doc, |ptr, schema, _| {
+        for key in ["oneOf", "anyOf"] {
+            let Some(Value::Array(members)) = schema.get_mut(key) else {
+                continue;
+            };
+            let strings = members
+                .iter()
+                .all(|m| m.get("type").and_then(Value::as_str) == Some("string"));
+            if strings || members.iter().any(accepts_anything) {
+                continue;
+            }
+            members.push(member.clone());
+            touched.push(ptr.to_string());
+        }
+    });
+    if !touched.is_empty() {
+        add_schema(
+            doc,
+            UNRECOGNIZED,
+            json!({"description": "A response shape the document does not describe, kept as JSON."}),
+        );
+    }
+    touched
+}
+
+/// Response-only string enums with two or more values become plain strings, their values kept in
+/// the description: the service adds values (bulk-ops `endpoint` did), and typify's enums are
+/// closed, so one new value would fail the whole response. One-value enums stay: they are the
+/// tags (`type: "Generic"`, `name: "ENTERPRISE"`) that pick the member of an untagged union.
+pub fn open_response_enum_values(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_response_schema(doc, |ptr, schema, _| {
+        let is_string = schema.get("type").and_then(Value::as_str) == Some("string");
+        let many = schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|v| v.len() >= 2);
+        if !(is_string && many) {
+            return;
+        }
+        let Some(Value::Array(values)) = schema.remove("enum") else {
+            return;
+        };
+        let known: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+        let text = format!("Known values: {}.", known.join(", "));
+        let description = match schema.get("description").and_then(Value::as_str) {
+            Some(d) => format!("{d}\n\n{text}"),
+            None => text,
+        };
+        schema.insert("description".into(), json!(description));
+        touched.push(ptr.to_string());
+    });
+    touched
+}
+
+/// Response-only strings lose `pattern`, `minLength` and `maxLength`: typify checks them while
+/// decoding, so one id the document's regex did not foresee fails the whole response
+/// (ListMessages sends `"deviceId": "N/A"` for cloud-originated messages). Requests keep them,
+/// and the facade checks the ids it sends itself.
+pub fn lenient_response_strings(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_response_schema(doc, |ptr, schema, _| {
+        let mut changed = false;
+        for key in ["pattern", "minLength", "maxLength"] {
+            changed |= schema.remove(key).is_some();
+        }
+        if changed {
+            touched.push(ptr.to_string());
+        }
+    });
+    touched
+}
+
+/// The name of the component schema for a number that may arrive as a JSON string;
+/// `build.rs` replaces it with `nrfcloud_api::lenient::Number`.
+pub const LENIENT_NUMBER: &str = "LenientNumber";
+
+/// Numeric fields the service is known to send as strings: location-history items
+/// (`"lat": "59.92335269"`, `"uncertainty": "301"` in captured responses) and their GNSS
+/// metadata. Whatever type the document gives them (strings in the reconstruction, numbers
+/// elsewhere), they become `LenientNumber`, which decodes both.
+pub fn lenient_numbers(doc: &mut Value) -> Vec<String> {
+    const FIELDS: &[(&str, &[&str])] = &[
+        ("LocationTrackerItem", &["lat", "lon", "uncertainty"]),
+        ("GnssMeta", &["acc", "alt", "spd", "hdg"]),
+    ];
+    let mut touched = Vec::new();
+    let number = json!({"$ref": format!("#/components/schemas/{LENIENT_NUMBER}")});
+    for (schema, fields) in FIELDS {
+        for field in *fields {
+            let ptr = format!("/components/schemas/{schema}/properties/{field}");
+            let Some(prop) = doc.pointer_mut(&ptr) else {
+                continue;
+            };
+            let numeric = matches!(
+                prop.get("type").and_then(Value::as_str),
+                Some("number" | "integer" | "string")
+            );
+            if numeric && prop.get("$ref").is_none() {
+                *prop = number.clone();
+                touched.push(ptr);
+            }
+        }
+    }
+    if !touched.is_empty() {
+        add_schema(
+            doc,
+            LENIENT_NUMBER,
+            json!({"description": "A number the service may send as a JSON string.", "type": "string"}),
+        );
     }
     touched
 }

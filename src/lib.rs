@@ -22,6 +22,7 @@
 //! ```
 
 mod hooks;
+pub mod lenient;
 mod operations;
 pub mod retry;
 

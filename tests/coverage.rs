@@ -222,9 +222,73 @@ fn models_derive_json_schema_including_the_integer_enums() {
         nrfcloud_api::rest::types::GenericDevice
     ))
     .unwrap();
-    let required = device["required"].as_array().unwrap();
-    assert!(
-        required.contains(&Value::from("$meta")) && required.contains(&Value::from("tenantId")),
+    // Responses are lenient (patch `lenient-response-required`): only what tells a device
+    // apart stays required.
+    assert_eq!(
+        device["required"],
+        serde_json::json!(["id", "type"]),
         "{device}"
     );
+}
+
+/// Every component schema a request body reaches, directly or through other schemas.
+fn request_schemas(doc: &Value) -> BTreeSet<String> {
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(name) = m
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(name.to_owned());
+                }
+                m.values().for_each(|c| refs(c, out));
+            }
+            Value::Array(a) => a.iter().for_each(|c| refs(c, out)),
+            _ => {}
+        }
+    }
+    let mut stack = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            refs(&op["requestBody"], &mut stack);
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(name) = stack.pop() {
+        if seen.insert(name.clone()) {
+            refs(&doc["components"]["schemas"][&name], &mut stack);
+        }
+    }
+    seen
+}
+
+fn assert_requests_stay_strict(original: &str, patched: &str) {
+    let json = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+    let (original, patched) = (json(original), json(patched));
+    let schemas = request_schemas(&original);
+    assert!(!schemas.is_empty());
+    for name in &schemas {
+        let (before, after) = (
+            &original["components"]["schemas"][name],
+            &patched["components"]["schemas"][name],
+        );
+        assert_eq!(
+            before.get("required"),
+            after.get("required"),
+            "{name}: required changed"
+        );
+        assert!(
+            !after.to_string().contains("/Unrecognized")
+                && !after.to_string().contains("LenientNumber"),
+            "{name} got a lenient member: {after}"
+        );
+    }
+}
+
+#[test]
+fn lenient_response_patches_leave_request_schemas_strict() {
+    assert_requests_stay_strict(REST_SPEC, meta::REST_PATCHED_SPEC);
+    assert_requests_stay_strict(PROVISIONING_SPEC, meta::PROVISIONING_PATCHED_SPEC);
 }

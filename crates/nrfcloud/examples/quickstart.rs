@@ -209,7 +209,10 @@ async fn bulk_op_status(
             out,
             "{step} Bulk operation {} ({}, lines {}-{}): {}, completed {}",
             fetched.id,
-            fetched.endpoint,
+            fetched
+                .endpoint
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), |e| e.to_string()),
             op.lines.first,
             op.lines.last,
             fetched.status,

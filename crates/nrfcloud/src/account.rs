@@ -1,8 +1,12 @@
 //! The account of the API key: team, plan, MQTT endpoint.
 
 use nrfcloud_api::rest::types::AccountInfoArgs;
+use serde::Deserialize;
 
-use crate::{Client, error::Result};
+use crate::{
+    Client,
+    error::{Result, decode},
+};
 
 /// The account handle: `client.account()`.
 #[derive(Clone, Debug)]
@@ -28,8 +32,23 @@ impl Account {
     }
 
     /// The team id (`team.tenantId`), the `aud` of service-key JWTs.
+    ///
+    /// Reads that one field of the raw answer, so no other part of the account (the plan's
+    /// shape changes with the plan) can make it fail.
     pub async fn team_id(&self) -> Result<String> {
-        Ok(self.get().send().await?.team.tenant_id.to_string())
+        #[derive(Deserialize)]
+        struct Account {
+            team: Team,
+        }
+        #[derive(Deserialize)]
+        struct Team {
+            #[serde(rename = "tenantId")]
+            tenant_id: String,
+        }
+        let call = self.client.rest_call("fetch_account_info")?;
+        let (head, body) = call.get_bytes("/account").await?;
+        let account: Account = decode(call.operation(), Some(&head), &body)?;
+        Ok(account.team.tenant_id)
     }
 }
 

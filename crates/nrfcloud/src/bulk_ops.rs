@@ -58,16 +58,16 @@ open_enum! {
 pub struct BulkOpsRequest {
     /// Its id (a ULID).
     pub id: String,
-    /// What it runs.
-    pub endpoint: BulkOpsEndpoint,
+    /// What it runs (the claiming guide's example answer leaves it out).
+    pub endpoint: Option<BulkOpsEndpoint>,
     /// Where it is.
     pub status: BulkOpsStatus,
     /// When it was requested.
-    pub requested_at: DateTime<Utc>,
+    pub requested_at: Option<DateTime<Utc>>,
     /// When it ended.
     pub completed_at: Option<DateTime<Utc>>,
     /// The uploaded input.
-    pub uploaded_data_url: String,
+    pub uploaded_data_url: Option<String>,
     /// The results, when there are any.
     pub result_data_url: Option<String>,
     /// The errors and their row indices, when it failed (fetch without credentials).
@@ -78,7 +78,10 @@ impl From<types::BulkOpsRequestDetails> for BulkOpsRequest {
     fn from(d: types::BulkOpsRequestDetails) -> Self {
         Self {
             id: d.bulk_ops_request_id.to_string(),
-            endpoint: BulkOpsEndpoint::from(d.endpoint.as_str()),
+            endpoint: d
+                .endpoint
+                .as_ref()
+                .map(|e| BulkOpsEndpoint::from(e.as_str())),
             status: BulkOpsStatus::from(d.status.as_str()),
             requested_at: d.requested_at,
             completed_at: d.completed_at,

@@ -13,30 +13,33 @@ use crate::{
     version::{Etag, Versioned, version_of},
 };
 
-/// Read access to the common fields of the three device kinds.
+/// Read access to the common fields of the three device kinds, and of a device whose shape the
+/// document does not describe (kept as JSON).
 pub trait DeviceExt {
     /// The device id.
     fn id(&self) -> &str;
-    /// The display name.
-    fn name(&self) -> &str;
-    /// The device tags.
+    /// The display name, when the service sent one.
+    fn name(&self) -> Option<&str>;
+    /// The device tags (none for a device of an undescribed shape).
     fn tags(&self) -> &[String];
 }
 
 impl DeviceExt for Device {
     fn id(&self) -> &str {
         match self {
-            Device::GenericDevice(d) => &d.id,
-            Device::BleDevice(d) => &d.id,
-            Device::GatewayDevice(d) => &d.id,
+            Device::GenericDevice(d) => d.id.as_str(),
+            Device::BleDevice(d) => d.id.as_str(),
+            Device::GatewayDevice(d) => d.id.as_str(),
+            Device::Unrecognized(v) => v.get("id").and_then(|v| v.as_str()).unwrap_or_default(),
         }
     }
 
-    fn name(&self) -> &str {
+    fn name(&self) -> Option<&str> {
         match self {
-            Device::GenericDevice(d) => &d.name,
-            Device::BleDevice(d) => &d.name,
-            Device::GatewayDevice(d) => &d.name,
+            Device::GenericDevice(d) => d.name.as_deref(),
+            Device::BleDevice(d) => d.name.as_deref(),
+            Device::GatewayDevice(d) => d.name.as_deref(),
+            Device::Unrecognized(v) => v.get("name").and_then(|v| v.as_str()),
         }
     }
 
@@ -45,6 +48,7 @@ impl DeviceExt for Device {
             Device::GenericDevice(d) => &d.tags,
             Device::BleDevice(d) => &d.tags,
             Device::GatewayDevice(d) => &d.tags,
+            Device::Unrecognized(_) => &[],
         }
     }
 }

@@ -130,7 +130,10 @@ async fn bulk_operations_are_polled_and_both_summary_formats_map_to_lines() {
             assert_eq!((op.lines.first, op.lines.last), (first, last));
             assert_eq!(op.raw_error_summary, None);
             let fetched = client.bulk_ops().get(&op.id).send().await.unwrap();
-            assert_eq!(fetched.endpoint.as_str(), "CLAIM_DEVICE_OWNERSHIP");
+            assert_eq!(
+                fetched.endpoint.as_ref().map(|e| e.as_str()),
+                Some("CLAIM_DEVICE_OWNERSHIP")
+            );
         }
         assert_eq!(
             report.rows[0].bulk_ops_request_id.as_deref(),
@@ -326,7 +329,7 @@ async fn uploads(client: &nrfcloud::Client) -> Vec<(String, HashSet<String>)> {
         .unwrap();
     let mut out = Vec::new();
     for op in ops {
-        let csv = reqwest::get(&op.uploaded_data_url)
+        let csv = reqwest::get(op.uploaded_data_url.as_deref().unwrap())
             .await
             .unwrap()
             .text()

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{client, device};
-use nrfcloud::{ErrorKind, provisioning::ClaimVerdict};
+use nrfcloud::{ErrorKind, devices::DeviceExt, provisioning::ClaimVerdict, types::Device};
 use serde_json::json;
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
@@ -45,32 +45,41 @@ async fn api_error_fields() {
 }
 
 #[tokio::test]
-async fn a_body_that_is_not_a_device_reports_the_json_path() {
+async fn a_device_with_a_field_out_of_shape_still_arrives() {
     let server = MockServer::start().await;
-    let mut bad = device("dev-1", "a", &[], None);
+    let mut bad = device("dev-1", "a", &["t"], None);
     bad["$meta"]["createdAt"] = json!("yesterday");
     Mock::given(method("GET"))
         .and(path("/v1/devices/dev-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bad))
+        .mount(&server)
+        .await;
+    let device = client(&server).devices().get("dev-1").send().await.unwrap();
+    assert!(matches!(&*device, Device::Unrecognized(_)), "{device:?}");
+    assert_eq!(device.id(), "dev-1");
+    assert_eq!(device.name(), Some("a"));
+}
+
+#[tokio::test]
+async fn a_body_out_of_shape_where_it_is_read_reports_the_json_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices"))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("x-request-id", "r-9")
-                .set_body_json(bad),
+                .set_body_json(json!({"items": 5})),
         )
         .mount(&server)
         .await;
-    let e = client(&server)
-        .devices()
-        .get("dev-1")
-        .send()
-        .await
-        .unwrap_err();
+    let e = client(&server).devices().list().send().await.unwrap_err();
     let ErrorKind::Decode(d) = e.kind() else {
         panic!("{e:?}")
     };
-    assert_eq!(d.operation, "FetchDevice");
+    assert_eq!(d.operation, "ListDevices");
     assert_eq!(e.status().unwrap().as_u16(), 200);
     assert_eq!(e.request_id(), Some("r-9"));
-    assert!(!d.path.is_empty());
+    assert_eq!(d.path, "items");
 }
 
 #[tokio::test]

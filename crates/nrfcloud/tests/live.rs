@@ -39,7 +39,11 @@ async fn account_and_team_id() {
     let team = client.account().team_id().await.unwrap();
     assert!(!team.is_empty());
     let account = client.account().get().send().await.unwrap();
-    assert_eq!(account.team.tenant_id.to_string(), team);
+    let tenant = account
+        .team
+        .and_then(|t| t.tenant_id)
+        .map(|t| t.to_string());
+    assert_eq!(tenant, Some(team));
 }
 
 #[tokio::test]

@@ -62,7 +62,7 @@ impl From<types::ClaimedDevice> for ClaimedDevice {
             id: d.id,
             device_type: d.device_type,
             firmware_id: d.firmware_id,
-            imei: d.imei.map(String::from),
+            imei: d.imei,
             owner_id: d.owner_id,
             ownership_status: d.ownership_status.as_deref().map(OwnershipStatus::from),
             status: d.status.as_deref().map(ClaimedDeviceStatus::from),
@@ -205,10 +205,10 @@ impl Claim {
             .send(&call, false, BodyType::ApplicationJson, body);
         match call.run(request).await? {
             ClaimedDeviceOrBulkClaimResult::ClaimedDevice(d) => Ok(d.into()),
-            ClaimedDeviceOrBulkClaimResult::BulkClaimResult(r) => {
+            other => {
                 // Only an answer that is no claimed device decodes as the all-optional bulk
-                // result: report where it is not a device.
-                let bytes = serde_json::to_vec(&r).unwrap_or_default();
+                // result (or as no described shape): report where it is not a device.
+                let bytes = serde_json::to_vec(&other).unwrap_or_default();
                 Err(
                     decode::<types::ClaimedDevice>(call.operation(), None, &bytes)
                         .err()
@@ -355,6 +355,18 @@ impl ClaimCsv {
                                 claimed_ids: vec![d.id],
                                 failed: Vec::new(),
                             })
+                        }
+                        ClaimedDeviceOrBulkClaimResult::Unrecognized(v) => {
+                            Err(Error::invalid_request(
+                                call.operation(),
+                                // Not the body itself: it could quote a token.
+                                match v.0 {
+                                    serde_json::Value::Array(_) => {
+                                        "the bulk claim answer is a JSON array, not an object"
+                                    }
+                                    _ => "the bulk claim answer is not a JSON object",
+                                },
+                            ))
                         }
                     },
                     // A 202 here (undocumented on this path) is the asynchronous form.
