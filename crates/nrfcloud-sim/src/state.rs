@@ -30,7 +30,6 @@ pub(crate) struct Team {
     pub id: String,
     pub name: String,
     pub api_key: String,
-    pub user_id: String,
     pub devices: BTreeMap<String, Device>,
     pub claimed: BTreeMap<String, ClaimedDevice>,
     pub tags: BTreeMap<String, ProvisioningTag>,
@@ -50,7 +49,6 @@ impl Team {
                 "Other simulated team".into()
             },
             api_key,
-            user_id: seed.uuid("user", index),
             devices: BTreeMap::new(),
             claimed: BTreeMap::new(),
             tags: BTreeMap::new(),

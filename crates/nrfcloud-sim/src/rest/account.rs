@@ -19,17 +19,27 @@ pub(crate) async fn fetch(State(shared): State<AppState>, ApiKey(team): ApiKey) 
         .flat_map(|d| d.tags())
         .map(String::as_str)
         .collect();
+    // The shape of an account captured from the live service (hello-nrfcloud's api-helpers
+    // test data, crates/nrfcloud/tests/fixtures/live): no `userId`, and an ENTERPRISE plan with
+    // `serviceKeys` and the month's costs but no `overages`, which the document requires.
     Ok(Json(json!({
         "mqttEndpoint": "mqtt.nrfcloud.com",
         "mqttTopicPrefix": format!("prod/{}/", t.id),
         "team": { "tenantId": t.id, "name": t.name },
         "role": "owner",
-        "userId": t.user_id,
         "tags": tags,
         "plan": {
             "name": "ENTERPRISE",
-            "proxyUsageDeclarations": {},
-            "overages": { "type": "D2C" },
+            "proxyUsageDeclarations": { "AGPS": 0, "PGPS": 0, "GROUND_FIX": 0 },
+            "serviceKeys": [],
+            "currentMonthCosts": [{
+                "serviceId": "Devices",
+                "serviceDescription": "Devices in your account",
+                "quantity": t.devices.len(),
+                "price": 0.1,
+                "total": (t.devices.len() as f64 * 0.1 * 100.0).round() / 100.0,
+            }],
+            "currentMonthTotalCost": (t.devices.len() as f64 * 0.1 * 100.0).round() / 100.0,
         },
     }))
     .into_response())
