@@ -168,7 +168,8 @@ impl Error {
             path: "pageNextToken".into(),
             request_id: None,
             body: String::new(),
-            source: "the server sent back the token it was given; stopping instead of looping"
+            source: "the server sent a page token again, or more than 100 empty pages in a \
+                     row; stopping instead of looping"
                 .into(),
         })
         .into()

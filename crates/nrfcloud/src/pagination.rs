@@ -5,7 +5,11 @@
 //! partial list for the whole. There is no `collect_all`; bound a stream with
 //! `futures::StreamExt::take` when the list may be large.
 
-use std::{collections::VecDeque, future::Future};
+use std::{
+    collections::{HashSet, VecDeque},
+    future::Future,
+    hash::{Hash, Hasher},
+};
 
 use futures::Stream;
 
@@ -158,9 +162,45 @@ enum Next {
     First,
     Token(String),
     Done,
+    /// The last page's items are still yielded; then the stuck-pagination error.
+    Stuck,
 }
 
-/// Items of every page, fetched lazily with `fetch(token)` (`None` for the first page).
+/// How many empty pages in a row, each with a next token, a list may answer before the stream
+/// gives up: a page can be empty on a filtered scan, a hundred in a row is a server going round.
+pub(crate) const MAX_EMPTY_PAGES: u32 = 100;
+
+/// Where a paged walk is, and what it has seen: a hash of every token (8 bytes a page, so a
+/// cycle A→B→A is caught at any length) and the current run of empty pages.
+struct Walk {
+    next: Next,
+    seen: HashSet<u64>,
+    empty_run: u32,
+}
+
+impl Walk {
+    /// Records the answer to one page request: what to fetch next, or [`Next::Stuck`] when the
+    /// walk is going nowhere.
+    fn advance(&mut self, empty: bool, following: Option<String>) {
+        self.next = match following {
+            None => Next::Done,
+            Some(token) => {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                token.hash(&mut h);
+                self.empty_run = if empty { self.empty_run + 1 } else { 0 };
+                if !self.seen.insert(h.finish()) || self.empty_run > MAX_EMPTY_PAGES {
+                    Next::Stuck
+                } else {
+                    Next::Token(token)
+                }
+            }
+        };
+    }
+}
+
+/// Items of every page, fetched lazily with `fetch(token)` (`None` for the first page). A
+/// token seen before, or more than [`MAX_EMPTY_PAGES`] empty pages in a row, ends the stream
+/// with the stuck-pagination error instead of looping forever.
 pub(crate) fn stream<T, F, Fut>(
     operation: &'static str,
     fetch: F,
@@ -170,25 +210,28 @@ where
     F: Fn(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
-    let state = (fetch, VecDeque::<T>::new(), Next::First);
+    let walk = Walk {
+        next: Next::First,
+        seen: HashSet::new(),
+        empty_run: 0,
+    };
+    let state = (fetch, VecDeque::<T>::new(), walk);
     // Boxed so that the stream is `Unpin`: `stream.try_next().await` works without pinning.
     Box::pin(futures::stream::try_unfold(
         state,
-        move |(fetch, mut buffer, mut next)| async move {
+        move |(fetch, mut buffer, mut walk)| async move {
             loop {
                 if let Some(item) = buffer.pop_front() {
-                    return Ok(Some((item, (fetch, buffer, next))));
+                    return Ok(Some((item, (fetch, buffer, walk))));
                 }
-                let token = match std::mem::replace(&mut next, Next::Done) {
+                let token = match std::mem::replace(&mut walk.next, Next::Done) {
                     Next::Done => return Ok(None),
+                    Next::Stuck => return Err(Error::stuck_pagination(operation)),
                     Next::First => None,
                     Next::Token(t) => Some(t),
                 };
-                let (items, following) = fetch(token.clone()).await?.into_parts();
-                if following.is_some() && following == token {
-                    return Err(Error::stuck_pagination(operation));
-                }
-                next = following.map_or(Next::Done, Next::Token);
+                let (items, following) = fetch(token).await?.into_parts();
+                walk.advance(items.is_empty(), following);
                 buffer = items.into();
             }
         },
@@ -271,6 +314,51 @@ mod tests {
         let (s, _) = fake(vec![(vec![1], Some("same")), (vec![2], Some("same"))], None);
         let all: Vec<Result<u32>> = s.collect().await;
         assert!(all.last().unwrap().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_token_cycle_is_an_error_not_a_loop() {
+        let (s, seen) = fake(
+            vec![
+                (vec![1], Some("A")),
+                (vec![2], Some("B")),
+                (vec![3], Some("A")),
+                (vec![4], None),
+            ],
+            None,
+        );
+        let all: Vec<Result<u32>> = s.collect().await;
+        assert_eq!(all.len(), 4, "{all:?}");
+        assert_eq!(
+            all[..3].iter().map(|r| *r.as_ref().unwrap()).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        let crate::ErrorKind::Decode(e) = all[3].as_ref().unwrap_err().kind() else {
+            panic!("{:?}", all[3])
+        };
+        assert_eq!((e.operation, e.path.as_str()), ("ListDevices", "pageNextToken"));
+        assert_eq!(seen.lock().unwrap().len(), 3, "the repeated A is not fetched again");
+    }
+
+    #[tokio::test]
+    async fn endless_empty_pages_with_fresh_tokens_end_the_stream() {
+        let fetches = Arc::new(Mutex::new(0u32));
+        let count = fetches.clone();
+        let s = stream("ListDevices", move |_token: Option<String>| {
+            let count = count.clone();
+            async move {
+                let mut n = count.lock().unwrap();
+                *n += 1;
+                Ok(Page::<u32>::new(Vec::new(), Some(format!("fresh-{n}"))))
+            }
+        });
+        let all: Vec<Result<u32>> = s.collect().await;
+        assert_eq!(all.len(), 1);
+        let crate::ErrorKind::Decode(e) = all[0].as_ref().unwrap_err().kind() else {
+            panic!("{:?}", all[0])
+        };
+        assert_eq!(e.path, "pageNextToken");
+        assert_eq!(*fetches.lock().unwrap(), MAX_EMPTY_PAGES + 1);
     }
 
     #[test]
