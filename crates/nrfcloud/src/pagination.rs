@@ -330,14 +330,24 @@ mod tests {
         let all: Vec<Result<u32>> = s.collect().await;
         assert_eq!(all.len(), 4, "{all:?}");
         assert_eq!(
-            all[..3].iter().map(|r| *r.as_ref().unwrap()).collect::<Vec<_>>(),
+            all[..3]
+                .iter()
+                .map(|r| *r.as_ref().unwrap())
+                .collect::<Vec<_>>(),
             [1, 2, 3]
         );
         let crate::ErrorKind::Decode(e) = all[3].as_ref().unwrap_err().kind() else {
             panic!("{:?}", all[3])
         };
-        assert_eq!((e.operation, e.path.as_str()), ("ListDevices", "pageNextToken"));
-        assert_eq!(seen.lock().unwrap().len(), 3, "the repeated A is not fetched again");
+        assert_eq!(
+            (e.operation, e.path.as_str()),
+            ("ListDevices", "pageNextToken")
+        );
+        assert_eq!(
+            seen.lock().unwrap().len(),
+            3,
+            "the repeated A is not fetched again"
+        );
     }
 
     #[tokio::test]

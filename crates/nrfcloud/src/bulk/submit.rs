@@ -623,6 +623,14 @@ fn from_summary(summary: ErrorSummary, n: usize, id: &str) -> (Vec<RowOutcome>, 
             return (vec![RowOutcome::Unconfirmed { reason }; n], true);
         }
     };
+    if errors.is_empty() && unparsed.is_empty() {
+        // A FAILED operation whose summary names nothing is no evidence that any row was
+        // claimed: nothing is journaled, and a re-run sends every row again.
+        let reason = format!(
+            "bulk operation {id} FAILED and its error summary names no row (kept in the report)"
+        );
+        return (vec![RowOutcome::Unconfirmed { reason }; n], true);
+    }
     let mut reasons: Vec<Option<String>> = vec![None; n];
     let mut stray = unparsed.len();
     for e in errors {
@@ -871,6 +879,44 @@ mod tests {
         assert!(keep);
         assert!(
             matches!(&out[0], RowOutcome::Unconfirmed { reason } if reason.contains("unknown format"))
+        );
+    }
+
+    #[test]
+    fn a_failed_operation_whose_summary_names_no_row_confirms_no_row() {
+        let unconfirmed = RowOutcome::Unconfirmed {
+            reason:
+                "bulk operation OP FAILED and its error summary names no row (kept in the report)"
+                    .into(),
+        };
+        for empty in [
+            r#"{"errors":[]}"#,
+            r#"{"message":"Failed with 0 errors [rows by message (1-based)]: {}."}"#,
+        ] {
+            let (out, keep) = from_summary(ErrorSummary::parse(empty), 3, "OP");
+            assert!(keep, "{empty}");
+            assert_eq!(out, vec![unconfirmed.clone(); 3], "{empty}");
+        }
+        // A legacy count above what it lists: the unnamed rows are not taken as claimed.
+        let (out, keep) = from_summary(
+            ErrorSummary::parse(
+                r#"{"message":"Failed with 2 errors [rows by message (1-based)]: {\"dup\":[1]}."}"#,
+            ),
+            3,
+            "OP",
+        );
+        assert!(keep);
+        assert_eq!(
+            out[0],
+            RowOutcome::Failed {
+                reason: "dup".into()
+            }
+        );
+        assert!(
+            out[1..]
+                .iter()
+                .all(|o| matches!(o, RowOutcome::Unconfirmed { .. })),
+            "{out:?}"
         );
     }
 

@@ -115,7 +115,12 @@ pub(crate) fn parse_entry(entry: &str) -> Option<(usize, &str)> {
 }
 
 fn legacy(text: &str) -> Option<ErrorSummary> {
-    let (_, rest) = text.split_once(LEGACY_MARKER)?;
+    let (head, rest) = text.split_once(LEGACY_MARKER)?;
+    // "Failed with <N> errors [rows by message (1-based)]: …": the first integer is the count.
+    let count = head
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|d| !d.is_empty())
+        .and_then(|d| d.parse::<usize>().ok());
     let rest = rest.trim_end();
     let rest = rest.strip_suffix("\"}").unwrap_or(rest).trim_end();
     let rest = rest.strip_suffix('.').unwrap_or(rest);
@@ -140,6 +145,13 @@ fn legacy(text: &str) -> Option<ErrorSummary> {
         }
     }
     errors.sort_by_key(|e| e.row);
+    let listed = errors.len() + unparsed.len();
+    if let Some(count) = count.filter(|&c| c != listed) {
+        // Rows the count covers but the list does not name cannot be taken as succeeded.
+        unparsed.push(format!(
+            "the summary counts {count} errors but lists {listed}"
+        ));
+    }
     Some(ErrorSummary::Rows {
         format: SummaryFormat::Legacy,
         errors,
@@ -150,6 +162,19 @@ fn legacy(text: &str) -> Option<ErrorSummary> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_legacy_count_that_disagrees_with_its_list_is_kept_as_unparsed() {
+        let (_, errors, unparsed) = rows(ErrorSummary::parse(
+            r#"{"message":"Failed with 3 errors [rows by message (1-based)]: {\"bad cert\":[2]}."}"#,
+        ));
+        assert_eq!(errors, [(1, "bad cert".into())]);
+        assert_eq!(unparsed, ["the summary counts 3 errors but lists 1"]);
+        let (_, _, unparsed) = rows(ErrorSummary::parse(
+            r#"{"message":"Failed with 1 errors [rows by message (1-based)]: {\"bad cert\":[2]}."}"#,
+        ));
+        assert!(unparsed.is_empty(), "{unparsed:?}");
+    }
 
     fn rows(summary: ErrorSummary) -> (SummaryFormat, Vec<(usize, String)>, Vec<String>) {
         match summary {
