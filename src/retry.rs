@@ -173,8 +173,13 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::from(at);
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    // Checked arithmetic on milliseconds, not `SystemTime + Duration`, which panics where
+    // `SystemTime` is narrower than the date (far-future dates on Windows); what does not fit
+    // is ignored.
+    let now_ms =
+        i128::try_from(now.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_millis()).ok()?;
+    let delta = i128::from(at.timestamp_millis()) - now_ms;
+    Some(Duration::from_millis(u64::try_from(delta.max(0)).ok()?))
 }
 
 #[cfg(test)]
@@ -270,6 +275,22 @@ mod tests {
             Some(S(0))
         );
         assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("18446744073709551616", now), None);
+        assert_eq!(parse_retry_after("31 Feb 2015 07:28:00 GMT", now), None);
+        // Far-future dates: a number of seconds, or ignored, never a panic.
+        for far in [
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "01 Jan 99999 00:00:00 GMT",
+            "Mon, 01 Jan 262143 00:00:00 GMT",
+        ] {
+            if let Some(d) = parse_retry_after(far, now) {
+                assert!(d > S(250_000_000_000), "{far}: {d:?}");
+            }
+        }
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now),
+            Some(S(253_402_300_799 - 1_445_412_480))
+        );
         assert_eq!(parse_retry_after("1.5", now), None);
         assert_eq!(parse_retry_after("", now), None);
     }
