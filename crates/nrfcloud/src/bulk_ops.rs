@@ -1,6 +1,8 @@
 //! Bulk-operation requests (REST `Bulk Ops Requests`): the asynchronous jobs behind bulk
 //! onboarding, key registration and bulk claims.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use nrfcloud_api::rest::types;
 
@@ -52,8 +54,9 @@ open_enum! {
     }
 }
 
-/// A bulk-operation request.
-#[derive(Clone, Debug)]
+/// A bulk-operation request. Its URLs are pre-signed: `Debug` shows where they point, never
+/// their query (the signature).
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct BulkOpsRequest {
     /// Its id (a ULID).
@@ -72,6 +75,22 @@ pub struct BulkOpsRequest {
     pub result_data_url: Option<String>,
     /// The errors and their row indices, when it failed (fetch without credentials).
     pub error_summary_url: Option<String>,
+}
+
+impl fmt::Debug for BulkOpsRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = |u: &Option<String>| u.as_deref().map(crate::error::without_query);
+        f.debug_struct("BulkOpsRequest")
+            .field("id", &self.id)
+            .field("endpoint", &self.endpoint)
+            .field("status", &self.status)
+            .field("requested_at", &self.requested_at)
+            .field("completed_at", &self.completed_at)
+            .field("uploaded_data_url", &url(&self.uploaded_data_url))
+            .field("result_data_url", &url(&self.result_data_url))
+            .field("error_summary_url", &url(&self.error_summary_url))
+            .finish()
+    }
 }
 
 impl From<types::BulkOpsRequestDetails> for BulkOpsRequest {

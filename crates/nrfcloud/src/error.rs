@@ -388,8 +388,9 @@ impl StdError for TransportError {
     }
 }
 
-/// A response body that does not match the expected type.
-#[derive(Debug)]
+/// A response body that does not match the expected type. `Debug` shows the body's size, not
+/// the body: a success body can carry secrets (GenerateServiceKeyAndToken answers with a private
+/// key); read [`DecodeError::body`] deliberately.
 #[non_exhaustive]
 pub struct DecodeError {
     /// The operation, e.g. `ListDevices`.
@@ -403,6 +404,27 @@ pub struct DecodeError {
     /// The raw body, cut to 2 KiB.
     pub body: String,
     source: Box<dyn StdError + Send + Sync>,
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("path", &self.path)
+            .field("request_id", &self.request_id)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// `url` without its query and fragment, where pre-signed URLs keep their signature.
+pub(crate) fn without_query(url: &str) -> String {
+    match url.find(['?', '#']) {
+        Some(i) => format!("{}?[REDACTED]", &url[..i]),
+        None => url.to_owned(),
+    }
 }
 
 impl fmt::Display for DecodeError {

@@ -1,5 +1,7 @@
 //! Claiming device ownership, and the claimed devices.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use futures::{FutureExt, future::BoxFuture};
 use nrfcloud_api::provisioning::{
@@ -150,13 +152,26 @@ impl ClaimPath {
     }
 }
 
-/// Builder of [`super::Provisioning::claim`].
-#[derive(Clone, Debug)]
+/// Builder of [`super::Provisioning::claim`]. `Debug` never shows the attestation token.
+#[derive(Clone)]
 pub struct Claim {
     client: Client,
     token: String,
     tags: Vec<String>,
     path: ClaimPath,
+}
+
+impl fmt::Debug for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claim")
+            .field(
+                "token",
+                &format_args!("[REDACTED; {} bytes]", self.token.len()),
+            )
+            .field("tags", &self.tags)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Claim {
@@ -298,12 +313,22 @@ pub enum CsvClaimOutcome {
     },
 }
 
-/// Builder of [`super::Provisioning::claim_csv`].
-#[derive(Clone, Debug)]
+/// Builder of [`super::Provisioning::claim_csv`]. `Debug` shows the body's size, never its
+/// tokens.
+#[derive(Clone)]
 pub struct ClaimCsv {
     client: Client,
     csv: bytes::Bytes,
     endpoint: CsvClaimEndpoint,
+}
+
+impl fmt::Debug for ClaimCsv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClaimCsv")
+            .field("csv", &format_args!("[REDACTED; {} bytes]", self.csv.len()))
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClaimCsv {
