@@ -473,3 +473,36 @@ async fn onboarding_and_key_registration_map_summary_rows_to_lines() {
         "public-key registration: 2 rows, 1 registered, 0 already registered, 1 failed, 0 invalid, 0 unconfirmed, 0 not submitted"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn extreme_settings_are_clamped_not_panics() {
+    let sim = Simulator::start().await.unwrap();
+    let client = client(&sim);
+    let tokens = sim.claim_tokens(3);
+    for endpoint in [CsvClaimEndpoint::ClaimedDevices, CsvClaimEndpoint::Bulk] {
+        let report = client
+            .provisioning()
+            .bulk_claim(Cursor::new(token_lines(&tokens)))
+            .endpoint(endpoint)
+            .concurrency(usize::MAX)
+            .deadline(Duration::MAX)
+            .poll_interval(Duration::ZERO)
+            .wait()
+            .await
+            .unwrap();
+        assert_eq!(report.counts.succeeded, 3, "{endpoint:?}: {report}");
+    }
+    // A huge first poll interval is clamped to 60 s (no `Instant` overflow); the deadline ends
+    // the run with the rows unconfirmed.
+    let e = client
+        .provisioning()
+        .bulk_claim(Cursor::new(token_lines(&sim.claim_tokens(5)[3..])))
+        .endpoint(CsvClaimEndpoint::Bulk)
+        .poll_interval(Duration::MAX)
+        .deadline(Duration::from_millis(300))
+        .wait()
+        .await
+        .unwrap_err();
+    let report = e.bulk_report().unwrap();
+    assert_eq!(report.counts.unconfirmed, 2, "{report}");
+}

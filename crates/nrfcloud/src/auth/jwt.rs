@@ -59,10 +59,23 @@ fn check_id(what: &str, id: &str) -> Result<(), AuthError> {
     }
 }
 
+/// The longest lifetime a device or service token takes (nRF Cloud states no maximum; device
+/// firmware uses at most 7 days). Beyond it `exp` stops being a useful bound, and near
+/// `Duration::MAX` the time arithmetic would overflow.
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(366 * 24 * 3600);
+
 fn positive(ttl: Duration) -> Result<Duration, AuthError> {
     if ttl < Duration::from_secs(1) {
         return Err(AuthError::InvalidClaim {
             reason: format!("a token lifetime of {ttl:?} is too short (at least 1 s)"),
+        });
+    }
+    if ttl > MAX_TOKEN_TTL {
+        return Err(AuthError::InvalidClaim {
+            reason: format!(
+                "a token lifetime of {} s is too long (at most 366 days)",
+                ttl.as_secs()
+            ),
         });
     }
     Ok(ttl)
@@ -462,6 +475,30 @@ pub(crate) mod tests {
             claims,
             serde_json::json!({"sub": "nrf-352656100123456", "iat": 1_699_999_940u64, "exp": 1_700_000_300u64})
         );
+    }
+
+    #[test]
+    fn lifetimes_beyond_the_maximum_are_refused_not_wrapped() {
+        for ttl in [Duration::MAX, MAX_TOKEN_TTL + Duration::from_secs(1)] {
+            let e = DeviceJwt::new(ec_key(), "dev-1")
+                .unwrap()
+                .ttl(ttl)
+                .unwrap_err();
+            assert!(e.to_string().contains("too long (at most 366 days)"), "{e}");
+            let e = ServiceJwt::new(ec_key(), "team")
+                .unwrap()
+                .ttl(ttl)
+                .unwrap_err();
+            assert!(e.to_string().contains("too long (at most 366 days)"), "{e}");
+        }
+        let clock = ManualClock::at(1_700_000_000);
+        let jwt = DeviceJwt::new(ec_key(), "dev-1")
+            .unwrap()
+            .ttl(MAX_TOKEN_TTL)
+            .unwrap()
+            .clock(clock);
+        let exp = parts(&jwt.token().unwrap()).1["exp"].as_u64().unwrap();
+        assert_eq!(exp, 1_700_000_000 + MAX_TOKEN_TTL.as_secs());
     }
 
     #[test]

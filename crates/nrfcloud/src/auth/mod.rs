@@ -23,7 +23,9 @@ pub use crate::error::AuthError;
 pub(crate) use jwt::install_crypto_provider;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
-pub use jwt::{ApplicationJwt, CLOCK_SKEW, Clock, DeviceJwt, ServiceJwt, SystemClock};
+pub use jwt::{
+    ApplicationJwt, CLOCK_SKEW, Clock, DeviceJwt, MAX_TOKEN_TTL, ServiceJwt, SystemClock,
+};
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub use keys::{KeyKind, PrivateKey};

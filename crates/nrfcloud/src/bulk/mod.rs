@@ -55,7 +55,7 @@ mod token;
 mod upload;
 pub mod validate;
 
-use std::io::Read;
+use std::{io::Read, time::Duration};
 
 pub use chunk::MAX_ROWS_PER_REQUEST;
 pub use error::{BulkError, BulkErrorKind};
@@ -76,12 +76,20 @@ pub enum InvalidRows {
     Skip,
 }
 
+/// The most requests a bulk run keeps in flight ([`BulkClaim::concurrency`] clamps to it).
+pub const MAX_CONCURRENCY: usize = 64;
+/// The longest deadline a bulk run takes ([`BulkClaim::deadline`] clamps to it): 30 days.
+pub const MAX_DEADLINE: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The bounds of the first poll interval ([`BulkClaim::poll_interval`] clamps to them).
+pub const POLL_INTERVAL_BOUNDS: (Duration, Duration) =
+    (Duration::from_millis(50), Duration::from_secs(60));
+
 /// The settings every bulk builder shares.
 macro_rules! settings_setters {
     () => {
-        /// Requests in flight at once (default 4; at least 1).
+        /// Requests in flight at once (default 4), clamped to 1..=[`MAX_CONCURRENCY`](crate::bulk::MAX_CONCURRENCY).
         pub fn concurrency(mut self, requests: usize) -> Self {
-            self.settings.concurrency = requests.max(1);
+            self.settings.concurrency = requests.clamp(1, crate::bulk::MAX_CONCURRENCY);
             self
         }
 
@@ -101,15 +109,19 @@ macro_rules! settings_setters {
         /// The longest the whole run may take (default 1 hour). When it passes, rows in
         /// flight are reported unconfirmed (with their bulk-operation ids), the rest not
         /// submitted, and `wait()` returns [`BulkErrorKind::Deadline`](crate::bulk::BulkErrorKind::Deadline) with the report.
+        /// Clamped to [`MAX_DEADLINE`](crate::bulk::MAX_DEADLINE) (30 days).
         pub fn deadline(mut self, deadline: Duration) -> Self {
-            self.settings.deadline = deadline;
+            self.settings.deadline = deadline.min(crate::bulk::MAX_DEADLINE);
             self
         }
 
         /// The first wait before polling a bulk operation (default 500 ms); it doubles up to
-        /// 5 s. Also the first wait before resending a request answered 429.
+        /// 5 s. Also the first wait before resending a request answered 429. Clamped to
+        /// [`POLL_INTERVAL_BOUNDS`](crate::bulk::POLL_INTERVAL_BOUNDS) (50 ms to 60 s), so it
+        /// never polls back to back.
         pub fn poll_interval(mut self, first: Duration) -> Self {
-            self.settings.poll_interval = first;
+            let (min, max) = crate::bulk::POLL_INTERVAL_BOUNDS;
+            self.settings.poll_interval = first.clamp(min, max);
             self
         }
 
