@@ -267,6 +267,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
+    insecure_http: bool,
 }
 
 impl Default for ClientBuilder {
@@ -278,6 +279,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            insecure_http: false,
         }
     }
 }
@@ -291,6 +293,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("insecure_http", &self.insecure_http)
             .finish()
     }
 }
@@ -347,12 +350,25 @@ impl ClientBuilder {
         self
     }
 
+    /// Allows `http://` hosts other than loopback ones. Off by default: credentials go over
+    /// plain HTTP only to 127.0.0.0/8, `::1` and `localhost` (a simulator, a local proxy), so
+    /// an origin typed without its `s` fails at `build()` instead of sending the API key
+    /// unencrypted.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.insecure_http = allow;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client> {
         #[cfg(feature = "jwt")]
         crate::auth::install_crypto_provider();
-        let rest_base = base_url("REST host", &self.rest_host)?;
-        let provisioning_base = base_url("provisioning host", &self.provisioning_host)?;
+        let rest_base = base_url("REST host", &self.rest_host, self.insecure_http)?;
+        let provisioning_base = base_url(
+            "provisioning host",
+            &self.provisioning_host,
+            self.insecure_http,
+        )?;
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
@@ -373,28 +389,62 @@ impl ClientBuilder {
     }
 }
 
-/// `origin` + `/v1`, after checking it is an http(s) origin (a path prefix for a proxy is fine).
-fn base_url(what: &str, origin: &str) -> Result<String> {
+/// `origin` + `/v1`, after checking it is an http(s) origin (a path prefix for a proxy is fine)
+/// and, unless `insecure_http`, that plain HTTP goes only to a loopback host.
+fn base_url(what: &str, origin: &str, insecure_http: bool) -> Result<String> {
     let trimmed = origin.trim().trim_end_matches('/');
+    let shown = without_userinfo(origin);
     let url = reqwest::Url::parse(trimmed).map_err(|e| {
-        Error::config(format!("the {what} {origin:?} is not a URL ({e}); expected an origin such as https://api.nrfcloud.com"))
+        Error::config(format!("the {what} {shown:?} is not a URL ({e}); expected an origin such as https://api.nrfcloud.com"))
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(Error::config(format!(
-            "the {what} {origin:?} must be an http:// or https:// origin"
+            "the {what} {shown:?} must be an http:// or https:// origin"
+        )));
+    }
+    if url.scheme() == "http" && !insecure_http && !is_loopback(&url) {
+        return Err(Error::config(format!(
+            "the {what} {shown:?} would send credentials unencrypted; use https://, a loopback \
+             host (127.0.0.1, ::1, localhost), or ClientBuilder::allow_insecure_http(true)"
         )));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::config(format!(
-            "the {what} {origin:?} must not have a query or fragment"
+            "the {what} {shown:?} must not have a query or fragment"
         )));
     }
     if url.path().ends_with("/v1") {
         return Err(Error::config(format!(
-            "the {what} {origin:?} ends in /v1; give the origin, the client appends /v1"
+            "the {what} {shown:?} ends in /v1; give the origin, the client appends /v1"
         )));
     }
     Ok(format!("{trimmed}/v1"))
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `origin` with any `user:password@` masked, for error messages.
+fn without_userinfo(origin: &str) -> String {
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return match origin.rfind('@') {
+            Some(at) => format!("***@{}", &origin[at + 1..]),
+            None => origin.to_owned(),
+        };
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => origin.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -405,15 +455,15 @@ mod tests {
     #[test]
     fn hosts_become_v1_base_urls() {
         assert_eq!(
-            base_url("h", "https://api.nrfcloud.com").unwrap(),
+            base_url("h", "https://api.nrfcloud.com", false).unwrap(),
             "https://api.nrfcloud.com/v1"
         );
         assert_eq!(
-            base_url("h", "http://127.0.0.1:8080//").unwrap(),
+            base_url("h", "http://127.0.0.1:8080//", false).unwrap(),
             "http://127.0.0.1:8080/v1"
         );
         assert_eq!(
-            base_url("h", "https://proxy.example/nrf/").unwrap(),
+            base_url("h", "https://proxy.example/nrf/", false).unwrap(),
             "https://proxy.example/nrf/v1"
         );
         for bad in [
@@ -423,9 +473,64 @@ mod tests {
             "http://h?x=1",
             "",
         ] {
-            let e = base_url("REST host", bad).unwrap_err();
+            let e = base_url("REST host", bad, false).unwrap_err();
             assert!(matches!(e.kind(), ErrorKind::Config(_)), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback_unless_allowed() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://[::1]:3000",
+            "http://localhost:8080",
+            "http://LOCALHOST",
+        ] {
+            assert!(base_url("h", local, false).is_ok(), "{local}");
+        }
+        for remote in [
+            "http://api.nrfcloud.com",
+            "http://10.0.0.5:8080",
+            "http://[2001:db8::1]",
+            "http://localhost.example.com",
+        ] {
+            let e = base_url("REST host", remote, false).unwrap_err();
+            assert!(
+                e.to_string().contains("would send credentials unencrypted"),
+                "{remote}: {e}"
+            );
+            assert_eq!(base_url("h", remote, true).unwrap(), format!("{remote}/v1"));
+        }
+        let e = Client::builder()
+            .api_key("k")
+            .rest_host("http://proxy.example")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("allow_insecure_http"), "{e}");
+        assert!(
+            Client::builder()
+                .rest_host("http://proxy.example")
+                .allow_insecure_http(true)
+                .build()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn host_errors_never_echo_credentials_in_the_origin() {
+        for origin in [
+            "https://user:s3cret@api.nrfcloud.com/v1",
+            "http://user:s3cret@proxy.example",
+            "not a url user:s3cret@x",
+        ] {
+            let e = base_url("REST host", origin, false).unwrap_err();
+            assert!(!e.to_string().contains("s3cret"), "{e}");
+        }
+        assert_eq!(
+            without_userinfo("https://u:p@h.example:8443/x?y=1"),
+            "https://***@h.example:8443/x?y=1"
+        );
     }
 
     #[test]

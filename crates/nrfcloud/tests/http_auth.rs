@@ -147,3 +147,37 @@ async fn the_provisioning_service_gets_the_api_key() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_redirect_to_another_host_never_carries_the_credentials() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": []})))
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/v1/devices", elsewhere.uri())),
+        )
+        .mount(&server)
+        .await;
+    client(&server).devices().list().send().await.unwrap();
+    let sent = elsewhere.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 1, "the redirect is followed");
+    for request in &sent {
+        assert!(
+            !request.headers.contains_key("authorization"),
+            "{:?}",
+            request.headers
+        );
+    }
+    let first = &server.received_requests().await.unwrap()[0];
+    assert_eq!(
+        first.headers.get("authorization").unwrap(),
+        format!("Bearer {API_KEY}").as_str()
+    );
+}
