@@ -711,9 +711,12 @@ fn attribute(
         if let Some((i, message)) = parse_entry(entry)
             && i < n
         {
-            outcomes[i] = Some(RowOutcome::Failed {
-                reason: message.to_owned(),
-            });
+            // The service may quote the row's token in its reason: never keep it verbatim.
+            let reason = match tokens.get(i).filter(|t| !t.is_empty()) {
+                Some(t) => message.replace(t.as_str(), &redacted(t)),
+                None => message.to_owned(),
+            };
+            outcomes[i] = Some(RowOutcome::Failed { reason });
             continue;
         }
         match tokens
@@ -730,8 +733,22 @@ fn attribute(
         }
     }
     let claimed: HashSet<String> = claimed_ids.iter().map(|id| token::normalized(id)).collect();
-    let left = outcomes.iter().filter(|o| o.is_none()).count();
-    let counts_match = unattributed == 0 && claimed_ids.len() == left;
+    // Rows whose device id is unknown (opaque tokens) are claimed by count alone, so the count
+    // must be exact: no duplicate ids, and only the claimed ids that name none of this chunk's
+    // known devices stand for them.
+    let known: HashSet<String> = ids
+        .iter()
+        .flatten()
+        .map(|id| token::normalized(id))
+        .collect();
+    let unnamed = claimed.iter().filter(|id| !known.contains(*id)).count();
+    let opaque_left = outcomes
+        .iter()
+        .zip(&ids)
+        .filter(|(o, id)| o.is_none() && id.is_none())
+        .count();
+    let counts_match =
+        unattributed == 0 && claimed.len() == claimed_ids.len() && unnamed == opaque_left;
     let outcomes = outcomes
         .into_iter()
         .zip(&ids)
@@ -815,6 +832,22 @@ mod tests {
     }
 
     #[test]
+    fn claimed_ids_of_known_rows_do_not_count_for_opaque_ones() {
+        let minter = nrfcloud_sim::tokens::Minter::new(1);
+        let known = minter.token(0);
+        let tokens = vec![known.clone(), opaque(1)];
+        let c = chunk(&tokens, &[None, None]);
+        let known_id = minter.facts(0).id;
+        // Two ids: the known row's, and a stray repeat of it in another case; the opaque row
+        // is not proven claimed by it.
+        let (out, _) = attribute(&c, &[known_id.clone(), known_id.to_uppercase()], &[]);
+        assert_eq!(out[0], RowOutcome::Succeeded);
+        assert!(matches!(out[1], RowOutcome::Unconfirmed { .. }), "{out:?}");
+        let (out, _) = attribute(&c, &[known_id, "other".into()], &[]);
+        assert_eq!(out, [RowOutcome::Succeeded, RowOutcome::Succeeded]);
+    }
+
+    #[test]
     fn opaque_tokens_are_claimed_only_when_the_counts_leave_no_doubt() {
         let tokens: Vec<String> = (0..3).map(opaque).collect();
         let c = chunk(&tokens, &[None, None, None]);
@@ -826,6 +859,26 @@ mod tests {
         let (out, _) = attribute(&c, &["x".into()], &["[1]: expired".into()]);
         assert!(matches!(out[0], RowOutcome::Unconfirmed { .. }));
         assert!(matches!(out[2], RowOutcome::Unconfirmed { .. }));
+        // The same id twice is one device, not two: the count proves nothing.
+        let (out, _) = attribute(&c, &["x".into(), "x".into()], &["[1]: expired".into()]);
+        assert!(matches!(out[0], RowOutcome::Unconfirmed { .. }), "{out:?}");
+        assert!(matches!(out[2], RowOutcome::Unconfirmed { .. }), "{out:?}");
+        // An indexed entry quoting the token keeps the reason, not the token.
+        let (out, _) = attribute(
+            &c,
+            &["x".into(), "y".into()],
+            &[format!("[1]: token {} expired", tokens[1])],
+        );
+        match &out[1] {
+            RowOutcome::Failed { reason } => {
+                assert!(!reason.contains(&tokens[1]), "{reason}");
+                assert!(
+                    reason.starts_with("token ") && reason.ends_with(" expired"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
         // A failed entry quoting the row's token, which the reason does not repeat.
         let (out, _) = attribute(
             &c,
