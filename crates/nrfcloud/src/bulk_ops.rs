@@ -28,9 +28,11 @@ open_enum! {
 }
 
 impl BulkOpsStatus {
-    /// Whether the operation has ended.
+    /// Whether the operation has ended: anything but PENDING and IN_PROGRESS. A status the
+    /// service adds (`CANCELLED`, say) counts as ended, so nothing polls it until a deadline;
+    /// the bulk engine then reports its rows unconfirmed, and a re-run sends them again.
     pub fn is_terminal(&self) -> bool {
-        matches!(self, Self::Failed | Self::Succeeded)
+        !matches!(self, Self::Pending | Self::InProgress)
     }
 }
 

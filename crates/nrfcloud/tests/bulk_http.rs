@@ -321,3 +321,92 @@ async fn requests_in_flight_never_exceed_the_concurrency() {
         );
     }
 }
+
+/// A bulk claim whose operation ends as `op` (its final answer), polled once before.
+async fn mount_op_ending_as(server: &MockServer, op: serde_json::Value) {
+    Mock::given(method("POST"))
+        .and(path("/v1/claimed-devices/bulk"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({ "bulkOpsRequestId": OP })))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/bulk-ops-requests/{OP}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(op))
+        .mount(server)
+        .await;
+}
+
+async fn claim_three(server: &MockServer) -> nrfcloud::bulk::BulkReport {
+    common::client(server)
+        .provisioning()
+        .bulk_claim(Cursor::new(tokens(3)))
+        .endpoint(CsvClaimEndpoint::Bulk)
+        .poll_interval(Duration::from_millis(10))
+        .deadline(Duration::from_secs(60))
+        .wait()
+        .await
+        .unwrap()
+}
+
+fn reasons(report: &nrfcloud::bulk::BulkReport) -> Vec<String> {
+    report
+        .rows
+        .iter()
+        .map(|r| match &r.outcome {
+            RowOutcome::Unconfirmed { reason } => reason.clone(),
+            other => panic!("line {}: {other:?}", r.line),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_error_summary_elsewhere_than_https_or_the_client_s_hosts_is_not_fetched() {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    let url = format!("{}/latest/meta-data?X-Amz-Signature=abc", elsewhere.uri());
+    mount_op_ending_as(&server, bulk_op("FAILED", Some(url))).await;
+    let report = claim_three(&server).await;
+    assert_eq!(report.counts.unconfirmed, 3);
+    let reason = &reasons(&report)[0];
+    assert!(
+        reason.ends_with("is neither https:// nor one of the client's hosts; not fetched"),
+        "{reason}"
+    );
+    assert!(!reason.contains("X-Amz-Signature"), "{reason}");
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_error_summary_over_16_mib_is_not_read_whole() {
+    let server = MockServer::start().await;
+    let url = format!("{}/signed/{OP}/errors.json", server.uri());
+    mount_op_ending_as(&server, bulk_op("FAILED", Some(url))).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/signed/{OP}/errors.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat((16 << 20) + 1)))
+        .mount(&server)
+        .await;
+    let report = claim_three(&server).await;
+    assert_eq!(report.counts.unconfirmed, 3);
+    let reason = &reasons(&report)[0];
+    assert!(reason.ends_with("it is larger than 16 MiB"), "{reason}");
+}
+
+#[tokio::test]
+async fn an_unknown_final_status_ends_the_polling_with_rows_unconfirmed() {
+    let server = MockServer::start().await;
+    mount_op_ending_as(&server, bulk_op("CANCELLED", None)).await;
+    let report = claim_three(&server).await;
+    assert_eq!(
+        reasons(&report),
+        vec![format!("bulk operation {OP} ended as CANCELLED"); 3]
+    );
+    let polls = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().starts_with("/v1/bulk-ops-requests/"))
+        .count();
+    assert_eq!(polls, 1);
+}

@@ -73,26 +73,59 @@ pub(crate) async fn follow(
 
 const SUMMARY: &str = "DownloadErrorSummary";
 
+/// The largest error summary read (one line per failed row of at most 1000 rows is far less);
+/// a larger answer is not a summary, and reading it whole would let a server fill memory.
+pub(crate) const MAX_SUMMARY_BYTES: usize = 16 << 20;
+
+/// Whether `url` may be fetched: `https://`, or the origin of one of the client's own hosts (a
+/// simulator or proxy on plain HTTP). Anything else (`http://169.254.169.254/`, `file:`) is
+/// refused, since the URL comes from the server's answer.
+fn summary_url_allowed(client: &Client, url: &reqwest::Url) -> bool {
+    use progenitor_client::ClientInfo;
+    let same_origin =
+        |base: &str| reqwest::Url::parse(base).is_ok_and(|b| b.origin() == url.origin());
+    url.scheme() == "https"
+        || same_origin(client.raw().rest().baseurl())
+        || same_origin(client.raw().provisioning().baseurl())
+}
+
 /// Downloads an error summary with a plain GET: the URL is pre-signed, and the API key must
-/// not travel to the storage host. The client's timeouts apply. `Err` is the reason, for the
-/// report.
+/// not travel to the storage host. The client's timeouts apply; at most
+/// [`MAX_SUMMARY_BYTES`] are read. `Err` is the reason, for the report.
 pub(crate) async fn error_summary(
     client: &Client,
     url: &str,
     deadline: Instant,
 ) -> std::result::Result<String, String> {
     use progenitor_client::ClientInfo;
+    let shown = crate::error::without_query(url);
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| format!("its error summary URL {shown:?} is not a URL"))?;
+    if !summary_url_allowed(client, &parsed) {
+        return Err(format!(
+            "its error summary URL {shown:?} is neither https:// nor one of the client's hosts; not fetched"
+        ));
+    }
     let http = client.raw().rest().client().clone();
     let get = async {
         let response: Result<String> = async {
-            let response = http
-                .get(url)
+            let mut response = http
+                .get(parsed)
                 .send()
                 .await
                 .map_err(|e| transport(SUMMARY, e))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(|e| transport(SUMMARY, e))?;
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| transport(SUMMARY, e))? {
+                if body.len() + chunk.len() > MAX_SUMMARY_BYTES {
+                    return Err(Error::invalid_request(
+                        SUMMARY,
+                        format!("it is larger than {} MiB", MAX_SUMMARY_BYTES >> 20),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
             if status.is_success() {
                 Ok(String::from_utf8_lossy(&body).into_owned())
             } else {

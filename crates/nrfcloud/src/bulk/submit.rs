@@ -565,6 +565,10 @@ async fn follow(ctx: &Ctx, chunk: &Chunk, id: String, requests: u64) -> Sent {
             op.status = done.status.as_str().to_owned();
             let outcomes = if done.status == BulkOpsStatus::Succeeded {
                 all(RowOutcome::Succeeded)
+            } else if done.status != BulkOpsStatus::Failed {
+                all(RowOutcome::Unconfirmed {
+                    reason: format!("bulk operation {id} ended as {}", done.status),
+                })
             } else {
                 match &done.error_summary_url {
                     None => all(RowOutcome::Unconfirmed {
