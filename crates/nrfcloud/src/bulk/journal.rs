@@ -7,10 +7,11 @@
 //! ```
 //!
 //! A row is known by the 128-bit xxh3 hash of its token (claims) or device id (uploads), so no
-//! token is written to disk. The file is flushed after each request's outcome; a line cut short
-//! by a crash is skipped when the journal is read again (its row is simply sent again, which
-//! claims and uploads tolerate). One journal belongs to one kind of run; two runs must not share
-//! a journal at the same time.
+//! token is written to disk. The file is flushed and synced to disk after each request's
+//! outcome; a line cut short by a crash is skipped when the journal is read again (its row is
+//! simply sent again, which claims and uploads tolerate). One journal belongs to one kind of
+//! run, and to one run at a time: a run holds an exclusive lock on it, and a second run is
+//! refused.
 
 use std::{
     collections::HashSet,
@@ -24,6 +25,8 @@ use serde::{Deserialize, Serialize};
 use super::report::Operation;
 
 const MAGIC: &str = "nrfcloud-bulk";
+/// The journal format this version writes and reads.
+const VERSION: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
 struct Header {
@@ -77,6 +80,16 @@ impl Journal {
             .create(true)
             .open(path)
             .map_err(io)?;
+        // Released when the file closes, also when the process dies.
+        file.try_lock().map_err(|e| match e {
+            std::fs::TryLockError::WouldBlock => JournalError::Foreign {
+                path: shown.clone(),
+                problem: "is in use by another run; wait for it to end, or give this run \
+                          another journal"
+                    .into(),
+            },
+            std::fs::TryLockError::Error(e) => io(e),
+        })?;
         let mut done = HashSet::new();
         let mut reader = BufReader::new(&mut file);
         let mut line = Vec::new();
@@ -94,8 +107,22 @@ impl Journal {
                     .filter(|h: &Header| h.journal == MAGIC)
                     .ok_or_else(|| JournalError::Foreign {
                         path: shown.clone(),
-                        problem: "is not an nrfcloud bulk journal".into(),
+                        problem: "is not an nrfcloud bulk journal (its first line is no journal \
+                                  header); give another path, or, if a crash cut this journal's \
+                                  first line short, delete it: rows already claimed are then \
+                                  reported as already claimed"
+                            .into(),
                     })?;
+                if h.version != VERSION {
+                    return Err(JournalError::Foreign {
+                        path: shown.clone(),
+                        problem: format!(
+                            "is a version {} journal, and this nrfcloud reads version {VERSION}: \
+                             finish the run with the nrfcloud that wrote it, or start a new journal",
+                            h.version
+                        ),
+                    });
+                }
                 if h.operation != operation.as_str() {
                     return Err(JournalError::Foreign {
                         path: shown.clone(),
@@ -124,7 +151,7 @@ impl Journal {
         if header.is_none() {
             let header = Header {
                 journal: MAGIC.into(),
-                version: 1,
+                version: VERSION,
                 operation: operation.as_str().into(),
             };
             serde_json::to_writer(&mut out, &header).map_err(|e| io(e.into()))?;
@@ -134,6 +161,7 @@ impl Journal {
             out.write_all(b"\n").map_err(io)?;
         }
         out.flush().map_err(io)?;
+        out.get_ref().sync_data().map_err(io)?;
         Ok((Self { out }, done))
     }
 
@@ -156,9 +184,11 @@ impl Journal {
         self.out.write_all(b"\n")
     }
 
-    /// Writes everything appended so far to the file.
+    /// Writes everything appended so far to the file and to the disk (a confirmation that a
+    /// power loss could undo would send rows twice).
     pub(crate) fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        self.out.flush()?;
+        self.out.get_ref().sync_data()
     }
 }
 
@@ -193,6 +223,62 @@ mod tests {
         assert!(text.contains(
             r#"{"key":"00000000000000000000000000000007","line":1,"device_id":"dev-1"}"#
         ));
+    }
+
+    #[test]
+    fn a_journal_in_use_by_another_run_is_refused_until_it_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (first, _) = Journal::open(&path, Operation::Claim).unwrap();
+        let e = Journal::open(&path, Operation::Claim).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "the journal {} is in use by another run; wait for it to end, or give this run another journal",
+                path.display()
+            )
+        );
+        drop(first);
+        assert!(Journal::open(&path, Operation::Claim).is_ok());
+    }
+
+    #[test]
+    fn a_journal_of_another_version_or_a_torn_header_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        std::fs::write(
+            &path,
+            "{\"journal\":\"nrfcloud-bulk\",\"version\":2,\"operation\":\"claim\"}\n",
+        )
+        .unwrap();
+        let e = Journal::open(&path, Operation::Claim)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("is a version 2 journal, and this nrfcloud reads version 1"),
+            "{e}"
+        );
+        std::fs::write(&path, "{\"journal\":\"nrfclo").unwrap();
+        let e = Journal::open(&path, Operation::Claim)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("if a crash cut this journal's first line short, delete it"),
+            "{e}"
+        );
+        // A tail of NULs (a crash on some file systems) is skipped, not fatal.
+        let (mut j, _) = Journal::open(&dir.path().join("k.jsonl"), Operation::Claim).unwrap();
+        j.confirm(5, 1, None).unwrap();
+        j.flush().unwrap();
+        drop(j);
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("k.jsonl"))
+            .unwrap();
+        f.write_all(&[0; 4096]).unwrap();
+        drop(f);
+        let (_, done) = Journal::open(&dir.path().join("k.jsonl"), Operation::Claim).unwrap();
+        assert_eq!(done, [5].into());
     }
 
     #[test]
