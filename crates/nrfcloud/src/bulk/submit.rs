@@ -662,6 +662,15 @@ fn from_summary(summary: ErrorSummary, n: usize, id: &str) -> (Vec<RowOutcome>, 
     (outcomes, stray > 0)
 }
 
+/// `text` with every occurrence of `token` shortened to its redacted form.
+fn scrub(text: &str, token: &str) -> String {
+    if token.is_empty() {
+        text.to_owned()
+    } else {
+        text.replace(token, &redacted(token))
+    }
+}
+
 /// The tokens of a claim chunk, in row order, read back from its body.
 fn body_tokens(body: &[u8]) -> Vec<String> {
     let mut reader = csv::ReaderBuilder::new()
@@ -716,10 +725,7 @@ fn attribute(
             && i < n
         {
             // The service may quote the row's token in its reason: never keep it verbatim.
-            let reason = match tokens.get(i).filter(|t| !t.is_empty()) {
-                Some(t) => message.replace(t.as_str(), &redacted(t)),
-                None => message.to_owned(),
-            };
+            let reason = scrub(message, tokens.get(i).map_or("", String::as_str));
             outcomes[i] = Some(RowOutcome::Failed { reason });
             continue;
         }
@@ -728,7 +734,7 @@ fn attribute(
             .position(|t| !t.is_empty() && entry.contains(t.as_str()))
         {
             Some(i) => {
-                let reason = entry.replace(tokens[i].as_str(), &redacted(&tokens[i]));
+                let reason = scrub(entry, &tokens[i]);
                 outcomes[i] = Some(RowOutcome::Failed {
                     reason: format!("refused by the service: {reason}"),
                 });
