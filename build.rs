@@ -4,7 +4,9 @@
 //! exactly as many targets as it expects), write the patched document, generate with progenitor
 //! (builder interface, merged tags), format with prettyplease, and write `OUT_DIR/<api>.rs`.
 //! It also writes the operation table (`operations.rs`) that the hooks use to choose a credential
-//! and a Content-Type, and `meta.rs` with the documents' hashes. No network access, ever.
+//! and a Content-Type, `ops.rs` with one typed constant per operation (so code that names an
+//! operation fails to compile when it is misspelt or removed), and `meta.rs` with the
+//! documents' hashes. No network access, ever.
 
 #[path = "build/patches.rs"]
 mod patches;
@@ -52,6 +54,8 @@ fn main() {
         .collect();
 
     let mut table = String::from("&[\n");
+    let mut ops = String::new();
+    let mut index = 0;
     let mut meta = String::new();
     let mut report = serde_json::Map::new();
     for api in &APIS {
@@ -79,7 +83,12 @@ fn main() {
 
         let code = generate(api, &doc);
         fs::write(out.join(format!("{}.rs", api.module)), code).expect("write OUT_DIR");
-        table_rows(api.module, &doc, &mut table);
+        ops.push_str(&format!(
+            "/// The operations of [`crate::{m}`], one typed handle each.\npub mod {m} {{\n    use crate::{{Op, OPERATIONS}};\n",
+            m = api.module
+        ));
+        table_rows(api.module, &doc, &mut table, &mut ops, &mut index);
+        ops.push_str("}\n");
 
         let upper = api.module.to_ascii_uppercase();
         let version = doc
@@ -97,6 +106,7 @@ fn main() {
     }
     table.push_str("]\n");
     fs::write(out.join("operations.rs"), table).expect("write OUT_DIR");
+    fs::write(out.join("ops.rs"), ops).expect("write OUT_DIR");
     fs::write(out.join("meta.rs"), meta).expect("write OUT_DIR");
     let report = serde_json::to_string_pretty(&Value::Object(report)).expect("a Value serializes");
     fs::write(out.join("patches.json"), report + "\n").expect("write OUT_DIR");
@@ -165,7 +175,7 @@ fn quote_path(path: &str) -> proc_macro2::TokenStream {
 }
 
 /// Appends one `Operation { .. }` literal per operation of `doc` to `table`.
-fn table_rows(module: &str, doc: &Value, table: &mut String) {
+fn table_rows(module: &str, doc: &Value, table: &mut String, ops: &mut String, index: &mut usize) {
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return;
     };
@@ -236,6 +246,13 @@ fn table_rows(module: &str, doc: &Value, table: &mut String) {
                 method = method.to_ascii_uppercase(),
                 schemes = schemes.join(", "),
             ));
+            ops.push_str(&format!(
+                "    /// `{id}`: {verb} `{path}`.\n    pub const {constant}: Op<crate::{module}::Client> = Op::new(&OPERATIONS[{index}]);\n",
+                verb = method.to_ascii_uppercase(),
+                constant = snake_case(id).to_ascii_uppercase(),
+                index = *index,
+            ));
+            *index += 1;
         }
     }
 }

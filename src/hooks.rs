@@ -7,7 +7,7 @@ use std::{
     future::Future,
     hash::{BuildHasher, RandomState},
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, SystemTime},
 };
 
@@ -42,6 +42,15 @@ pub trait RetryRuntime: Send + Sync + fmt::Debug {
     fn on_attempt(&self, attempt: &Attempt<'_>) {
         let _ = attempt;
     }
+
+    /// Called with the status and headers of the response a call returns (after the last
+    /// attempt), before progenitor reads the body. progenitor reports an error body that is not
+    /// the declared JSON as `InvalidResponsePayload(bytes, _)`, without the status or headers:
+    /// this is where a caller keeps them, so an empty 412 or an HTML 503 from a gateway is still
+    /// reported with its status and request id.
+    fn on_response(&self, head: &ResponseHead) {
+        let _ = head;
+    }
 }
 
 /// One attempt of a request, as reported to [`RetryRuntime::on_attempt`].
@@ -60,12 +69,7 @@ pub struct Attempt<'a> {
     pub decision: Decision,
 }
 
-/// Status and headers of the last response a call received.
-///
-/// progenitor reports an error body that is not the declared JSON as
-/// `InvalidResponsePayload(bytes, _)`, without the status or headers; a [`ResponseHead`] slot
-/// (see [`Inner::record_heads`]) keeps them, so an empty 412 or an HTML 503 from a gateway
-/// is still reported with its status and request id.
+/// Status and headers of the response a call returned (see [`RetryRuntime::on_response`]).
 #[derive(Clone, Debug)]
 pub struct ResponseHead {
     /// The HTTP status.
@@ -73,9 +77,6 @@ pub struct ResponseHead {
     /// The response headers.
     pub headers: HeaderMap,
 }
-
-/// Where [`Inner::record_heads`] stores the last [`ResponseHead`].
-pub type HeadSlot = Arc<Mutex<Option<ResponseHead>>>;
 
 /// State shared by the generated clients (progenitor's `inner` value).
 ///
@@ -88,7 +89,6 @@ pub type HeadSlot = Arc<Mutex<Option<ResponseHead>>>;
 pub struct Inner {
     authorizer: Option<Arc<dyn Authorize>>,
     retry: Option<(RetryPolicy, Arc<dyn RetryRuntime>)>,
-    heads: Option<HeadSlot>,
 }
 
 impl Inner {
@@ -122,13 +122,6 @@ impl Inner {
     /// ```
     pub fn with_retry(mut self, policy: RetryPolicy, runtime: Arc<dyn RetryRuntime>) -> Self {
         self.retry = Some((policy, runtime));
-        self
-    }
-
-    /// Stores the status and headers of each call's final response in `slot` (the last call
-    /// wins). Give each call its own `Inner` clone and slot to read them back without races.
-    pub fn record_heads(mut self, slot: HeadSlot) -> Self {
-        self.heads = Some(slot);
         self
     }
 
@@ -210,12 +203,11 @@ impl Inner {
                 (None, _) => None,
             };
             let Some((runtime, delay, spare)) = next else {
-                if let (Some(slot), Ok(response)) = (&self.heads, &result) {
-                    let head = ResponseHead {
+                if let (Some((_, runtime)), Ok(response)) = (&self.retry, &result) {
+                    runtime.on_response(&ResponseHead {
                         status: response.status(),
                         headers: response.headers().clone(),
-                    };
-                    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(head);
+                    });
                 }
                 return result;
             };

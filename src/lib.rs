@@ -26,8 +26,14 @@ pub mod lenient;
 mod operations;
 pub mod retry;
 
-pub use hooks::{Attempt, Authorize, HeadSlot, Inner, ResponseHead, RetryRuntime};
-pub use operations::{Api, OPERATIONS, Operation, Scheme};
+pub use hooks::{Attempt, Authorize, Inner, ResponseHead, RetryRuntime};
+pub use operations::{Api, OPERATIONS, Op, Operation, Scheme};
+
+/// One typed handle per operation of each document, e.g. `ops::rest::FETCH_DEVICE`, generated
+/// from the documents with the generated method's name in upper case.
+pub mod ops {
+    include!(concat!(env!("OUT_DIR"), "/ops.rs"));
+}
 pub use retry::RetryPolicy;
 
 /// The nRF Cloud REST API client (`https://api.nrfcloud.com/v1`), generated from

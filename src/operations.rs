@@ -1,6 +1,8 @@
 //! The operation table written by `build.rs`: what progenitor does not keep (auth schemes,
 //! upload media types, pagination) for every operation of both APIs.
 
+use std::{fmt, marker::PhantomData};
+
 /// Which API an operation belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Api {
@@ -65,6 +67,49 @@ impl Operation {
         OPERATIONS
             .iter()
             .find(|op| op.api == api && op.operation_id == operation_id)
+    }
+}
+
+/// One operation of the API whose generated client is `C`: the typed handles of [`crate::ops`]
+/// (`ops::rest::FETCH_DEVICE`). A handle of one API cannot be passed where the other's is
+/// expected, and a misspelt or removed operation does not compile.
+///
+/// ```
+/// use nrfcloud_api::{ops, Scheme};
+/// let fetch = ops::rest::FETCH_DEVICE.operation();
+/// assert_eq!((fetch.method, fetch.path), ("GET", "/devices/{deviceId}"));
+/// assert_eq!(fetch.schemes, &[Scheme::ApiKey, Scheme::Jwt]);
+/// ```
+pub struct Op<C> {
+    operation: &'static Operation,
+    client: PhantomData<fn() -> C>,
+}
+
+impl<C> Op<C> {
+    pub(crate) const fn new(operation: &'static Operation) -> Self {
+        Self {
+            operation,
+            client: PhantomData,
+        }
+    }
+
+    /// The operation's row of [`OPERATIONS`].
+    pub const fn operation(self) -> &'static Operation {
+        self.operation
+    }
+}
+
+impl<C> Clone for Op<C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for Op<C> {}
+
+impl<C> fmt::Debug for Op<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.operation.operation_id)
     }
 }
 

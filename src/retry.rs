@@ -3,10 +3,12 @@
 //!
 //! The rules:
 //!
-//! * idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) are retried on 429, 502, 503 and 504,
+//! * every method is retried on 429: the server refused the request without processing it, so
+//!   sending it again after the wait it asked for cannot apply it twice;
+//! * idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) are also retried on 502, 503 and 504,
 //!   on timeouts and on connection failures;
-//! * POST and PATCH (claims, uploads, state patches) are retried only when the request provably
-//!   never left: the connection could not be established;
+//! * POST and PATCH (claims, uploads, state patches) are otherwise retried only when the request
+//!   provably never left: the connection could not be established;
 //! * the delay is exponential with full jitter (`rand(0..1) × min(max_delay, base × 2^(n-1))`),
 //!   unless the server sent `Retry-After`, which is honoured as is; a server asking for a longer
 //!   pause than [`RetryPolicy::max_retry_after`] gets its error back at once rather than a retry
@@ -121,6 +123,7 @@ pub fn is_idempotent(method: &str) -> bool {
 /// let p = RetryPolicy::default();
 /// let wait = Some(Duration::from_secs(2));
 /// assert_eq!(decide(&p, "GET", Outcome::Status(429), wait, 1, 0.5), Decision::Retry(Duration::from_secs(2)));
+/// assert_eq!(decide(&p, "POST", Outcome::Status(429), wait, 1, 0.5), Decision::Retry(Duration::from_secs(2)));
 /// assert_eq!(decide(&p, "POST", Outcome::Status(503), None, 1, 0.5), Decision::Stop);
 /// ```
 pub fn decide(
@@ -135,9 +138,9 @@ pub fn decide(
         return Decision::Stop;
     }
     let retryable = match outcome {
-        Outcome::Connect => true,
+        Outcome::Connect | Outcome::Status(429) => true,
         Outcome::Timeout => is_idempotent(method),
-        Outcome::Status(429 | 502 | 503 | 504) => is_idempotent(method),
+        Outcome::Status(502..=504) => is_idempotent(method),
         Outcome::Status(_) | Outcome::Transport => false,
     };
     if !retryable {
@@ -222,9 +225,12 @@ mod tests {
             ("GET", Status(429), Some(S(3)), 1, 0.1, Retry(S(3))),
             ("GET", Status(503), Some(S(0)), 1, 0.1, Retry(S(0))),
             ("GET", Status(429), Some(S(31)), 1, 0.1, Stop),
-            // non-idempotent: only when the request never left
+            // non-idempotent: after a 429 (refused unprocessed), or when the request never left
             ("POST", Status(503), None, 1, 1.0, Stop),
-            ("POST", Status(429), Some(S(1)), 1, 1.0, Stop),
+            ("POST", Status(429), Some(S(2)), 1, 1.0, Retry(S(2))),
+            ("PATCH", Status(429), None, 2, 1.0, Retry(MS(200))),
+            ("POST", Status(429), Some(S(31)), 1, 1.0, Stop),
+            ("POST", Status(429), Some(S(2)), 4, 1.0, Stop),
             ("POST", Timeout, None, 1, 1.0, Stop),
             ("PATCH", Status(502), None, 1, 1.0, Stop),
             ("POST", Connect, None, 1, 1.0, Retry(MS(100))),

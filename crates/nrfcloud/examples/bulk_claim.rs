@@ -23,9 +23,8 @@ use std::{
 
 use clap::Parser;
 use nrfcloud::{
-    Client,
+    Client, ClientBuilder,
     bulk::{BulkReport, InvalidRows},
-    provisioning::CsvClaimEndpoint,
 };
 
 /// Claims the devices of a CSV file on nRF Cloud.
@@ -62,7 +61,10 @@ pub struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let client = match Client::from_env() {
+    let client = match ClientBuilder::from_env()
+        .bulk_claim_endpoint(args.bulk_endpoint)
+        .build()
+    {
         Ok(client) => client,
         Err(e) => {
             eprintln!("error: {e}");
@@ -91,11 +93,6 @@ pub async fn run(client: Client, args: Args, out: &mut impl Write) -> ExitCode {
             InvalidRows::Skip
         } else {
             InvalidRows::Abort
-        })
-        .endpoint(if args.bulk_endpoint {
-            CsvClaimEndpoint::Bulk
-        } else {
-            CsvClaimEndpoint::ClaimedDevices
         });
     if let Some(journal) = &args.journal {
         claim = claim.journal(journal);

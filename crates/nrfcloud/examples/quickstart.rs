@@ -29,7 +29,6 @@ use nrfcloud::{
         BulkReport,
         csv::{ClaimRecord, ClaimWriter},
     },
-    provisioning::CsvClaimEndpoint,
 };
 use nrfcloud_sim::Simulator;
 
@@ -78,10 +77,12 @@ pub async fn simulated(out: &mut impl Write) -> Result<()> {
         sim.rest_host(),
         sim.provisioning_host()
     )?;
+    // CSV claims go to the bulk endpoint, so step 4 shows bulk operations being followed.
     let client = Client::builder()
         .api_key(sim.api_key())
         .rest_host(sim.rest_host())
         .provisioning_host(sim.provisioning_host())
+        .bulk_claim_endpoint(true)
         .build()?;
     writeln!(out, "1. Team: {}", client.account().team_id().await?)?;
 
@@ -119,7 +120,6 @@ pub async fn simulated(out: &mut impl Write) -> Result<()> {
     let report = p
         .bulk_claim(Cursor::new(csv))
         .tags(["quickstart", "bulk"])
-        .endpoint(CsvClaimEndpoint::Bulk)
         .poll_interval(Duration::from_millis(50))
         .on_progress(move |p| {
             progress.lock().unwrap().push(format!(

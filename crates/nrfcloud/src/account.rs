@@ -1,5 +1,6 @@
 //! The account of the API key: team, plan, MQTT endpoint.
 
+use nrfcloud_api::ops;
 use nrfcloud_api::rest::types::AccountInfoArgs;
 use serde::Deserialize;
 
@@ -45,7 +46,7 @@ impl Account {
             #[serde(rename = "tenantId")]
             tenant_id: String,
         }
-        let call = self.client.rest_call("fetch_account_info")?;
+        let call = self.client.call(ops::rest::FETCH_ACCOUNT_INFO);
         let (head, body) = call.get_bytes("/account").await?;
         let account: Account = decode(call.operation(), Some(&head), &body)?;
         Ok(account.team.tenant_id)
@@ -61,7 +62,7 @@ pub struct GetAccount {
 impl GetAccount {
     /// Fetches the account.
     pub async fn send(self) -> Result<AccountInfoArgs> {
-        let call = self.client.rest_call("fetch_account_info")?;
+        let call = self.client.call(ops::rest::FETCH_ACCOUNT_INFO);
         call.run(call.raw.fetch_account_info().send()).await
     }
 }

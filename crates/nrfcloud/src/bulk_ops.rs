@@ -1,6 +1,7 @@
 //! Bulk-operation requests (REST `Bulk Ops Requests`): the asynchronous jobs behind bulk
 //! onboarding, key registration and bulk claims.
 
+use nrfcloud_api::ops;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -158,7 +159,7 @@ pub struct GetBulkOps {
 impl GetBulkOps {
     /// Fetches the request.
     pub async fn send(self) -> Result<BulkOpsRequest> {
-        let call = self.client.rest_call("fetch_bulk_ops_request")?;
+        let call = self.client.call(ops::rest::FETCH_BULK_OPS_REQUEST);
         let request = call
             .raw
             .fetch_bulk_ops_request()
@@ -189,7 +190,7 @@ impl ListBulkOps {
     }
 
     async fn fetch(self, token: Option<String>) -> Result<Page<BulkOpsRequest>> {
-        let call = self.client.rest_call("list_bulk_ops_requests")?;
+        let call = self.client.call(ops::rest::LIST_BULK_OPS_REQUESTS);
         let mut request = call.raw.list_bulk_ops_requests();
         if let Some(status) = self.status {
             request = request.status(types::BulkOpsRequestStatus(status.as_str().to_owned()));

@@ -1,21 +1,14 @@
 //! The [`Client`]: one cheap-to-clone handle on both nRF Cloud APIs, and its builder.
 
-use std::{fmt, future::Future, sync::Arc, time::Duration};
+use std::{fmt, sync::Arc, time::Duration};
 
-use bytes::Bytes;
-use http::header::ACCEPT;
-use nrfcloud_api::{
-    Api, HeadSlot, Inner, Operation, ResponseHead, provisioning, rest,
-    rest::{Error as RawError, ResponseValue},
-};
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use nrfcloud_api::{Inner, provisioning, rest};
 use secrecy::SecretString;
-use serde::de::DeserializeOwned;
-use tracing::Instrument;
 
 use crate::{
     auth::Credentials,
-    error::{ApiError, ConfigError, Error, ErrorBody, ErrorKind, Result, from_raw, transport},
+    error::{ConfigError, Error, Result},
+    paths::{ClaimPath, Paths, TagPaths},
     retry::{RetryPolicy, TokioTracing},
 };
 
@@ -46,7 +39,7 @@ pub struct Client {
 #[derive(Debug)]
 struct Shared {
     raw: Raw,
-    credentials: Arc<Credentials>,
+    paths: Paths,
 }
 
 /// The raw generated clients, configured with this client's hosts, credentials, timeouts and
@@ -83,26 +76,14 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured from the environment: `NRFCLOUD_API_KEY` (required),
-    /// `NRFCLOUD_API_HOST` and `NRFCLOUD_PROVISIONING_HOST` (origins such as
-    /// `http://127.0.0.1:8080`; the production hosts when unset).
+    /// A client configured from the environment (see [`ClientBuilder::from_env`]).
+    ///
+    /// ```no_run
+    /// let client = nrfcloud::Client::from_env()?;
+    /// # Ok::<(), nrfcloud::Error>(())
+    /// ```
     pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let key = var("NRFCLOUD_API_KEY").ok_or_else(|| {
-            Error::config("NRFCLOUD_API_KEY is not set; create an API key in the nRF Cloud portal")
-        })?;
-        let mut builder = Self::builder().api_key(key.trim());
-        if let Some(host) = var("NRFCLOUD_API_HOST") {
-            builder = builder.rest_host(host);
-        }
-        if let Some(host) = var("NRFCLOUD_PROVISIONING_HOST") {
-            builder = builder.provisioning_host(host);
-        }
-        builder.build()
+        ClientBuilder::from_env().build()
     }
 
     /// The configured raw clients.
@@ -110,141 +91,8 @@ impl Client {
         &self.shared.raw
     }
 
-    /// A per-call raw client: checks the credentials for `method_name` first (a typed
-    /// [`crate::auth::AuthError`] instead of a request that would get 401), and records the
-    /// response head so errors keep their status and request id.
-    pub(crate) fn rest_call(&self, method_name: &str) -> Result<Call<rest::Client>> {
-        let base = &self.shared.raw.rest;
-        let (op, inner, heads) = self.prepare(Api::Rest, method_name, base.inner())?;
-        let raw = rest::Client::new_with_client(base.baseurl(), base.client().clone(), inner);
-        Ok(Call { raw, op, heads })
-    }
-
-    /// Like [`Client::rest_call`], for the Provisioning Service.
-    pub(crate) fn provisioning_call(
-        &self,
-        method_name: &str,
-    ) -> Result<Call<provisioning::Client>> {
-        let base = &self.shared.raw.provisioning;
-        let (op, inner, heads) = self.prepare(Api::Provisioning, method_name, base.inner())?;
-        let raw =
-            provisioning::Client::new_with_client(base.baseurl(), base.client().clone(), inner);
-        Ok(Call { raw, op, heads })
-    }
-
-    fn prepare(
-        &self,
-        api: Api,
-        method_name: &str,
-        inner: &Inner,
-    ) -> Result<(&'static Operation, Inner, HeadSlot)> {
-        let op = Operation::find(api, method_name).ok_or_else(|| {
-            Error::config(format!(
-                "operation {method_name} is missing from the operation table"
-            ))
-        })?;
-        self.shared.credentials.header_for(op)?;
-        let heads = HeadSlot::default();
-        Ok((op, inner.clone().record_heads(heads.clone()), heads))
-    }
-}
-
-/// One call: a raw client whose hooks record the response head, and its operation.
-pub(crate) struct Call<C> {
-    pub(crate) raw: C,
-    op: &'static Operation,
-    heads: HeadSlot,
-}
-
-impl<C> Call<C> {
-    /// The operationId, e.g. `FetchDevice`.
-    pub(crate) fn operation(&self) -> &'static str {
-        self.op.operation_id
-    }
-
-    fn head(&self) -> Option<ResponseHead> {
-        self.heads.lock().unwrap_or_else(|e| e.into_inner()).take()
-    }
-
-    /// Awaits a generated call in a tracing span, keeping the raw error for callers that
-    /// handle some outcomes themselves (the dry-run claim's 202).
-    pub(crate) async fn run_raw<T, E>(
-        &self,
-        send: impl Future<Output = Result<ResponseValue<T>, RawError<E>>>,
-    ) -> Result<ResponseValue<T>, RawError<E>> {
-        let span = tracing::debug_span!("nrfcloud", operation = self.op.operation_id);
-        send.instrument(span).await
-    }
-
-    /// Converts a raw error (the one conversion of [`crate::error::from_raw`]).
-    pub(crate) async fn error<T: DeserializeOwned, E: ErrorBody>(&self, e: RawError<E>) -> Error {
-        from_raw::<T, E>(self.op.operation_id, self.head(), e).await
-    }
-
-    /// Awaits a generated call and converts its error.
-    pub(crate) async fn run<T: DeserializeOwned, E: ErrorBody>(
-        &self,
-        send: impl Future<Output = Result<ResponseValue<T>, RawError<E>>>,
-    ) -> Result<T> {
-        match self.run_raw(send).await {
-            Ok(v) => Ok(v.into_inner()),
-            Err(e) => Err(self.error::<T, E>(e).await),
-        }
-    }
-}
-
-impl<C: ClientHooks<Inner> + ClientInfo<Inner>> Call<C> {
-    /// GET `path` (relative to the base URL, already encoded) through the same hooks as the
-    /// generated calls, returning the raw body: for the reads whose typed decoding would drop a
-    /// field the facade needs (`$meta.version`).
-    pub(crate) async fn get_bytes(&self, path: &str) -> Result<(ResponseHead, Bytes)> {
-        let operation = self.op.operation_id;
-        let info = OperationInfo {
-            operation_id: self.op.method_name,
-        };
-        let url = format!("{}{path}", self.raw.baseurl());
-        let send = async {
-            let mut request = self
-                .raw
-                .client()
-                .get(url)
-                .header(ACCEPT, "application/json")
-                .build()
-                .map_err(|e| transport(operation, e))?;
-            self.raw
-                .pre::<()>(&mut request, &info)
-                .await
-                .map_err(|e| match e {
-                    RawError::Custom(m) => crate::auth::AuthError::Refused(m).into(),
-                    other => Error::invalid_request(operation, other.to_string()),
-                })?;
-            let response = self
-                .raw
-                .exec(request, &info)
-                .await
-                .map_err(|e| transport(operation, e))?;
-            let head = ResponseHead {
-                status: response.status(),
-                headers: response.headers().clone(),
-            };
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| transport(operation, e))?;
-            if head.status.is_success() {
-                Ok((head, body))
-            } else {
-                Err(ErrorKind::Api(ApiError::from_parts(
-                    operation,
-                    head.status,
-                    &head.headers,
-                    &body,
-                ))
-                .into())
-            }
-        };
-        send.instrument(tracing::debug_span!("nrfcloud", operation))
-            .await
+    pub(crate) fn paths(&self) -> Paths {
+        self.shared.paths
     }
 }
 
@@ -261,6 +109,8 @@ impl<C: ClientHooks<Inner> + ClientInfo<Inner>> Call<C> {
 /// # Ok::<(), nrfcloud::Error>(())
 /// ```
 pub struct ClientBuilder {
+    /// Why the environment gave no usable configuration: reported by `build()`.
+    env_error: Option<String>,
     credentials: Credentials,
     rest_host: String,
     provisioning_host: String,
@@ -268,11 +118,13 @@ pub struct ClientBuilder {
     timeout: Duration,
     retry: RetryPolicy,
     insecure_http: bool,
+    paths: Paths,
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
+            env_error: None,
             credentials: Credentials::default(),
             rest_host: DEFAULT_REST_HOST.into(),
             provisioning_host: DEFAULT_PROVISIONING_HOST.into(),
@@ -280,6 +132,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             insecure_http: false,
+            paths: Paths::default(),
         }
     }
 }
@@ -294,13 +147,50 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("insecure_http", &self.insecure_http)
+            .field("paths", &self.paths)
             .finish()
     }
 }
 
 impl ClientBuilder {
+    /// A builder configured from the environment, to add settings to: `NRFCLOUD_API_KEY`
+    /// (required; `build()` fails without it), `NRFCLOUD_API_HOST` and
+    /// `NRFCLOUD_PROVISIONING_HOST` (origins such as `http://127.0.0.1:8080`; the production
+    /// hosts when unset).
+    ///
+    /// ```no_run
+    /// let client = nrfcloud::ClientBuilder::from_env()
+    ///     .bulk_claim_endpoint(true)
+    ///     .build()?;
+    /// # Ok::<(), nrfcloud::Error>(())
+    /// ```
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let mut builder = Self::default();
+        match var("NRFCLOUD_API_KEY") {
+            Some(key) => builder = builder.api_key(key.trim()),
+            None => {
+                builder.env_error = Some(
+                    "NRFCLOUD_API_KEY is not set; create an API key in the nRF Cloud portal".into(),
+                )
+            }
+        }
+        if let Some(host) = var("NRFCLOUD_API_HOST") {
+            builder = builder.rest_host(host);
+        }
+        if let Some(host) = var("NRFCLOUD_PROVISIONING_HOST") {
+            builder = builder.provisioning_host(host);
+        }
+        builder
+    }
+
     /// The team API key, sent as `Authorization: Bearer <key>` to the operations that accept it.
     pub fn api_key(mut self, key: impl Into<SecretString>) -> Self {
+        self.env_error = None;
         self.credentials.api_key = Some(key.into());
         self
     }
@@ -359,8 +249,42 @@ impl ClientBuilder {
         self
     }
 
+    /// Where claims go (default [`ClaimPath::ClaimedDevices`], `POST /claimed-devices`): one
+    /// device, and CSV claims unless [`bulk_claim_endpoint`](Self::bulk_claim_endpoint) is on.
+    ///
+    /// ```
+    /// use nrfcloud::provisioning::ClaimPath;
+    /// let client = nrfcloud::Client::builder()
+    ///     .api_key("…")
+    ///     .claim_path(ClaimPath::Identities)
+    ///     .build()?;
+    /// # Ok::<(), nrfcloud::Error>(())
+    /// ```
+    pub fn claim_path(mut self, path: ClaimPath) -> Self {
+        self.paths.claim = path;
+        self
+    }
+
+    /// Sends CSV claims to `POST /claimed-devices/bulk`, answered with a bulk operation that
+    /// is then followed, instead of the claim path, answered synchronously (default off).
+    pub fn bulk_claim_endpoint(mut self, on: bool) -> Self {
+        self.paths.bulk_claim_endpoint = on;
+        self
+    }
+
+    /// Where provisioning tags are listed and created (default
+    /// [`TagPaths::ClaimedDevices`], `/claimed-devices/tags`). Fetching, updating and deleting a
+    /// tag always use `/claimed-devices/tags/{id}`.
+    pub fn tag_paths(mut self, paths: TagPaths) -> Self {
+        self.paths.tags = paths;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client> {
+        if let Some(message) = self.env_error {
+            return Err(Error::config(message));
+        }
         #[cfg(feature = "jwt")]
         crate::auth::install_crypto_provider();
         let rest_base = base_url("REST host", &self.rest_host, self.insecure_http)?;
@@ -384,7 +308,10 @@ impl ClientBuilder {
             provisioning: provisioning::Client::new_with_client(&provisioning_base, http, inner),
         };
         Ok(Client {
-            shared: Arc::new(Shared { raw, credentials }),
+            shared: Arc::new(Shared {
+                raw,
+                paths: self.paths,
+            }),
         })
     }
 }
@@ -450,6 +377,7 @@ fn without_userinfo(origin: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use progenitor_client::ClientInfo;
 
     #[test]
@@ -541,14 +469,16 @@ mod tests {
             "NRFCLOUD_PROVISIONING_HOST" => Some("http://127.0.0.1:2".to_owned()),
             _ => None,
         };
-        let client = Client::from_lookup(vars).unwrap();
+        let client = ClientBuilder::from_lookup(vars).build().unwrap();
         assert_eq!(client.raw().rest().baseurl(), "http://127.0.0.1:1/v1");
         assert_eq!(
             client.raw().provisioning().baseurl(),
             "http://127.0.0.1:2/v1"
         );
         let defaults =
-            Client::from_lookup(|n| (n == "NRFCLOUD_API_KEY").then(|| "k".to_owned())).unwrap();
+            ClientBuilder::from_lookup(|n| (n == "NRFCLOUD_API_KEY").then(|| "k".to_owned()))
+                .build()
+                .unwrap();
         assert_eq!(
             defaults.raw().rest().baseurl(),
             "https://api.nrfcloud.com/v1"
@@ -557,7 +487,7 @@ mod tests {
             defaults.raw().provisioning().baseurl(),
             "https://api.provisioning.nrfcloud.com/v1"
         );
-        let e = Client::from_lookup(|_| None).unwrap_err();
+        let e = ClientBuilder::from_lookup(|_| None).build().unwrap_err();
         assert!(e.to_string().contains("NRFCLOUD_API_KEY is not set"), "{e}");
     }
 

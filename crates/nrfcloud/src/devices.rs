@@ -1,14 +1,15 @@
 //! Devices of the team (REST `All Devices` operations): list, fetch with version, rename and
 //! re-tag with `If-Match`, delete.
 
+use nrfcloud_api::ops;
 use nrfcloud_api::rest::types::{
     self, Device, PaginatedResultDeviceOrJsoNataTransformedResponseItemsInner as ListItem,
 };
 
 use crate::{
     Client,
-    auth::is_device_id,
     error::{Error, Result, decode},
+    ids::is_device_id,
     pagination::{self, Page, page_of},
     version::{Etag, Versioned, version_of},
 };
@@ -251,7 +252,7 @@ impl ListDevices {
     }
 
     async fn fetch(self, token: Option<String>) -> Result<Page<Device>> {
-        let call = self.client.rest_call("list_devices")?;
+        let call = self.client.call(ops::rest::LIST_DEVICES);
         let mut request = call.raw.list_devices();
         if let Some(tags) = self.tags {
             request = request.tags(tags);
@@ -303,7 +304,7 @@ impl GetDevice {
     /// The device and its version: the `ETag` header, else `$meta.version`, else
     /// `state.version` (see [`crate::version`]).
     pub async fn send(self) -> Result<Versioned<Device>> {
-        let call = self.client.rest_call("fetch_device")?;
+        let call = self.client.call(ops::rest::FETCH_DEVICE);
         check_id(call.operation(), &self.device_id)?;
         let path = format!(
             "/devices/{}",
@@ -337,7 +338,7 @@ impl UpdateDevice {
         let if_match = self.if_match.map(|v| v.as_str().to_owned());
         match self.change {
             DeviceChange::Rename(name) => {
-                let call = self.client.rest_call("update_device_name")?;
+                let call = self.client.call(ops::rest::UPDATE_DEVICE_NAME);
                 let mut request = call
                     .raw
                     .update_device_name()
@@ -349,7 +350,7 @@ impl UpdateDevice {
                 call.run(request.send()).await
             }
             DeviceChange::SetTags(tags) => {
-                let call = self.client.rest_call("update_device_tags")?;
+                let call = self.client.call(ops::rest::UPDATE_DEVICE_TAGS);
                 let mut request = call
                     .raw
                     .update_device_tags()
@@ -381,7 +382,7 @@ impl DeleteDevice {
 
     /// Deletes the device.
     pub async fn send(self) -> Result<()> {
-        let call = self.client.rest_call("delete_device")?;
+        let call = self.client.call(ops::rest::DELETE_DEVICE);
         let mut request = call.raw.delete_device().device_id(self.device_id);
         if let Some(v) = self.if_match {
             request = request.if_match(v.as_str().to_owned());

@@ -542,9 +542,6 @@ pub enum AuthError {
     /// Signing failed.
     #[error("could not sign the token")]
     Signing(#[source] Box<dyn StdError + Send + Sync>),
-    /// A credential supplied through the raw client's `Authorize` hook refused the operation.
-    #[error("{0}")]
-    Refused(String),
 }
 
 fn schemes(list: &[Scheme]) -> String {
@@ -602,7 +599,9 @@ pub(crate) async fn from_raw<T: DeserializeOwned, E: ErrorBody>(
             },
         },
         Raw::UnexpectedResponse(response) => unexpected(operation, response).await,
-        Raw::Custom(message) => AuthError::Refused(message).into(),
+        // The facade's own hook failures arrive typed through the call's slot
+        // (`crate::call`); what is left is a request the hooks could not prepare.
+        Raw::Custom(message) => Error::invalid_request(operation, message),
     }
 }
 

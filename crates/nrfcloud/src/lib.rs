@@ -30,11 +30,15 @@ pub mod auth;
 #[cfg_attr(docsrs, doc(cfg(feature = "bulk")))]
 pub mod bulk;
 pub mod bulk_ops;
+mod call;
 mod client;
 pub mod devices;
 pub mod error;
+mod ids;
+mod observe;
 mod open_enum;
 pub mod pagination;
+mod paths;
 pub mod provisioning;
 mod retry;
 pub mod version;

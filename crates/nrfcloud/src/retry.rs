@@ -1,11 +1,12 @@
 //! Retries run inside the raw client's hooks (`nrfcloud_api::retry`), so `client.raw()` retries
 //! exactly like the facade. This module gives them tokio's timer and reports each attempt as a
-//! `tracing` event (operation, attempt, status; never headers or bodies).
+//! `tracing` event (operation, attempt, status; never headers or bodies), and hands each call's
+//! response head to the call in progress ([`crate::call`]).
 
 use std::{future::Future, pin::Pin, time::Duration};
 
 use nrfcloud_api::{
-    Attempt, RetryRuntime,
+    Attempt, ResponseHead, RetryRuntime,
     retry::{Decision, Outcome},
 };
 
@@ -20,7 +21,12 @@ impl RetryRuntime for TokioTracing {
         Box::pin(tokio::time::sleep(delay))
     }
 
+    fn on_response(&self, head: &ResponseHead) {
+        crate::observe::record_head(head);
+    }
+
     fn on_attempt(&self, a: &Attempt<'_>) {
+        crate::observe::record_attempt();
         let status = match a.outcome {
             Outcome::Status(s) => Some(s),
             _ => None,

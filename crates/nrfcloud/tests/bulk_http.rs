@@ -15,7 +15,6 @@ use std::{
 use nrfcloud::{
     ErrorKind,
     bulk::{BulkErrorKind, RowOutcome},
-    provisioning::CsvClaimEndpoint,
 };
 use serde_json::json;
 use wiremock::{
@@ -90,10 +89,9 @@ async fn a_failed_bulk_claim_is_polled_and_its_summary_fetched_without_the_api_k
         r#"{"errors":["[1]: Invalid claim token","[3]: Device already claimed"]}"#,
     )
     .await;
-    let report = common::client(&server)
+    let report = bulk_endpoint_client(&server)
         .provisioning()
         .bulk_claim(Cursor::new(tokens(5)))
-        .endpoint(CsvClaimEndpoint::Bulk)
         .poll_interval(Duration::from_millis(10))
         .wait()
         .await
@@ -142,10 +140,9 @@ async fn a_failed_bulk_claim_is_polled_and_its_summary_fetched_without_the_api_k
 async fn an_unknown_summary_is_kept_raw_and_its_rows_stay_unconfirmed() {
     let server = MockServer::start().await;
     mount_failed_op(&server, "<Error><Code>AccessDenied</Code></Error>").await;
-    let report = common::client(&server)
+    let report = bulk_endpoint_client(&server)
         .provisioning()
         .bulk_claim(Cursor::new(tokens(3)))
-        .endpoint(CsvClaimEndpoint::Bulk)
         .poll_interval(Duration::from_millis(10))
         .wait()
         .await
@@ -159,6 +156,43 @@ async fn an_unknown_summary_is_kept_raw_and_its_rows_stay_unconfirmed() {
         report.bulk_ops[0].raw_error_summary.as_deref(),
         Some("<Error><Code>AccessDenied</Code></Error>")
     );
+}
+
+#[tokio::test]
+async fn a_chunk_answered_429_waits_the_retry_after_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/claimed-devices"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "2")
+                .set_body_json(json!({"code": 42900, "message": "slow down"})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/claimed-devices"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"claimedIds": ["a", "b"], "failed": []})),
+        )
+        .mount(&server)
+        .await;
+    let started = std::time::Instant::now();
+    let report = common::client(&server)
+        .provisioning()
+        .bulk_claim(Cursor::new(tokens(2)))
+        .wait()
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert_eq!(report.counts.succeeded, 2);
+    assert_eq!(report.requests, 2, "one 429, one answer");
+    assert!(waited >= Duration::from_secs(2), "waited {waited:?}");
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].body, received[1].body, "the same chunk again");
 }
 
 #[tokio::test]
@@ -337,10 +371,9 @@ async fn mount_op_ending_as(server: &MockServer, op: serde_json::Value) {
 }
 
 async fn claim_three(server: &MockServer) -> nrfcloud::bulk::BulkReport {
-    common::client(server)
+    bulk_endpoint_client(server)
         .provisioning()
         .bulk_claim(Cursor::new(tokens(3)))
-        .endpoint(CsvClaimEndpoint::Bulk)
         .poll_interval(Duration::from_millis(10))
         .deadline(Duration::from_secs(60))
         .wait()
@@ -409,4 +442,13 @@ async fn an_unknown_final_status_ends_the_polling_with_rows_unconfirmed() {
         .filter(|r| r.url.path().starts_with("/v1/bulk-ops-requests/"))
         .count();
     assert_eq!(polls, 1);
+}
+
+/// A client whose CSV claims go to `POST /claimed-devices/bulk`.
+fn bulk_endpoint_client(server: &MockServer) -> nrfcloud::Client {
+    common::builder(server)
+        .api_key(common::API_KEY)
+        .bulk_claim_endpoint(true)
+        .build()
+        .unwrap()
 }

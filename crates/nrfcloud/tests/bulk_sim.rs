@@ -11,12 +11,13 @@ use std::{
     time::Duration,
 };
 
-use bulk_support::{claimed_ids, client, lines_with, public_key_pem, token_lines};
+use bulk_support::{
+    bulk_endpoint_client, claimed_ids, client, lines_with, public_key_pem, token_lines,
+};
 use futures::TryStreamExt;
 use nrfcloud::{
     ErrorKind,
     bulk::{BulkErrorKind, InvalidRows, RowOutcome},
-    provisioning::CsvClaimEndpoint,
 };
 use nrfcloud_sim::{Faults, Simulator};
 
@@ -112,12 +113,11 @@ async fn bulk_operations_are_polled_and_both_summary_formats_map_to_lines() {
             .start()
             .await
             .unwrap();
-        let client = client(&sim);
+        let client = bulk_endpoint_client(&sim);
         let tokens = sim.claim_tokens(1200);
         let report = client
             .provisioning()
             .bulk_claim(Cursor::new(token_lines(&tokens)))
-            .endpoint(CsvClaimEndpoint::Bulk)
             .poll_interval(Duration::from_millis(20))
             .wait()
             .await
@@ -200,13 +200,12 @@ async fn the_deadline_stops_the_run_with_the_report_so_far() {
         .start()
         .await
         .unwrap();
-    let client = client(&sim);
+    let client = bulk_endpoint_client(&sim);
     let tokens = sim.claim_tokens(2500);
     let started = std::time::Instant::now();
     let e = client
         .provisioning()
         .bulk_claim(Cursor::new(token_lines(&tokens)))
-        .endpoint(CsvClaimEndpoint::Bulk)
         .concurrency(2)
         .poll_interval(Duration::from_millis(50))
         .deadline(Duration::from_millis(600))
@@ -356,10 +355,9 @@ async fn a_journal_resumes_after_a_crash_and_sends_only_the_rest() {
     // dropped mid-way, whatever it was doing.
     let (confirmed, crash) = tokio::sync::oneshot::channel();
     let mut confirmed = Some(confirmed);
-    let run = client
+    let run = bulk_endpoint_client(&sim)
         .provisioning()
         .bulk_claim(Cursor::new(token_lines(&tokens)))
-        .endpoint(CsvClaimEndpoint::Bulk)
         .poll_interval(Duration::from_millis(20))
         .concurrency(1)
         .journal(&journal)
@@ -381,10 +379,9 @@ async fn a_journal_resumes_after_a_crash_and_sends_only_the_rest() {
         .map(|(id, _)| id)
         .collect();
 
-    let report = client
+    let report = bulk_endpoint_client(&sim)
         .provisioning()
         .bulk_claim(Cursor::new(token_lines(&tokens)))
-        .endpoint(CsvClaimEndpoint::Bulk)
         .poll_interval(Duration::from_millis(20))
         .journal(&journal)
         .wait()
@@ -479,25 +476,24 @@ async fn extreme_settings_are_clamped_not_panics() {
     let sim = Simulator::start().await.unwrap();
     let client = client(&sim);
     let tokens = sim.claim_tokens(3);
-    for endpoint in [CsvClaimEndpoint::ClaimedDevices, CsvClaimEndpoint::Bulk] {
+    for (endpoint, client) in [("sync", client), ("bulk", bulk_endpoint_client(&sim))] {
         let report = client
             .provisioning()
             .bulk_claim(Cursor::new(token_lines(&tokens)))
-            .endpoint(endpoint)
             .concurrency(usize::MAX)
             .deadline(Duration::MAX)
             .poll_interval(Duration::ZERO)
             .wait()
             .await
             .unwrap();
-        assert_eq!(report.counts.succeeded, 3, "{endpoint:?}: {report}");
+        assert_eq!(report.counts.succeeded, 3, "{endpoint}: {report}");
     }
+    let client = bulk_endpoint_client(&sim);
     // A huge first poll interval is clamped to 60 s (no `Instant` overflow); the deadline ends
     // the run with the rows unconfirmed.
     let e = client
         .provisioning()
         .bulk_claim(Cursor::new(token_lines(&sim.claim_tokens(5)[3..])))
-        .endpoint(CsvClaimEndpoint::Bulk)
         .poll_interval(Duration::MAX)
         .deadline(Duration::from_millis(300))
         .wait()

@@ -20,9 +20,9 @@ use std::{
 
 use futures::TryStreamExt;
 use nrfcloud::{
-    Client, Error, ErrorKind, RetryPolicy,
+    Client, ClientBuilder, Error, ErrorKind, RetryPolicy,
     devices::DeviceChange,
-    provisioning::{Command as ProvisioningCommand, CsvClaimEndpoint, RuleSpec, TagPaths},
+    provisioning::{Command as ProvisioningCommand, RuleSpec, TagPaths},
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -203,13 +203,17 @@ async fn every_handle_passes_prism_validation() {
     );
 
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let client = Client::builder()
-        .api_key("0123456789abcdef0123456789abcdef01234567")
-        .rest_host(relay(rest.port, seen.clone()).await)
-        .provisioning_host(relay(provisioning.port, seen.clone()).await)
-        .retry(RetryPolicy::never())
-        .build()
-        .unwrap();
+    let rest_origin = relay(rest.port, seen.clone()).await;
+    let provisioning_origin = relay(provisioning.port, seen.clone()).await;
+    let with = |change: fn(ClientBuilder) -> ClientBuilder| {
+        let builder = Client::builder()
+            .api_key("0123456789abcdef0123456789abcdef01234567")
+            .rest_host(&rest_origin)
+            .provisioning_host(&provisioning_origin)
+            .retry(RetryPolicy::never());
+        change(builder).build().unwrap()
+    };
+    let client = with(|b| b);
     let id = "nrf-352656100123456";
 
     // REST
@@ -288,8 +292,9 @@ async fn every_handle_passes_prism_validation() {
     );
     check(
         "BulkClaimDeviceOwnership",
-        p.claim_csv("AAAA.BBBB\n")
-            .endpoint(CsvClaimEndpoint::Bulk)
+        with(|b| b.bulk_claim_endpoint(true))
+            .provisioning()
+            .claim_csv("AAAA.BBBB\n")
             .send()
             .await,
     );
@@ -312,8 +317,9 @@ async fn every_handle_passes_prism_validation() {
     check("BlockClaimedDevice", claimed.block(id).send().await);
     check("UnblockClaimedDevice", claimed.unblock(id).send().await);
     check("UnclaimDevice", claimed.unclaim(id).send().await);
-    for paths in [TagPaths::Docs, TagPaths::Utils] {
-        let tags = p.tags().paths(paths);
+    let provisioning_paths = with(|b| b.tag_paths(TagPaths::Provisioning));
+    for client in [&client, &provisioning_paths] {
+        let tags = client.provisioning().tags();
         check(
             "CreateProvisioningTag",
             tags.create("line-1").description("first line").send().await,

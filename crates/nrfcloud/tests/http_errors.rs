@@ -181,7 +181,7 @@ async fn claim_returns_the_claimed_device() {
 
 #[tokio::test]
 async fn csv_claims_send_text_csv_and_read_both_answers() {
-    use nrfcloud::provisioning::{CsvClaimEndpoint, CsvClaimOutcome};
+    use nrfcloud::provisioning::CsvClaimOutcome;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/claimed-devices"))
@@ -216,9 +216,14 @@ async fn csv_claims_send_text_csv_and_read_both_answers() {
             failed: vec![]
         }
     );
-    let accepted = provisioning
+    let bulk = common::builder(&server)
+        .api_key(common::API_KEY)
+        .bulk_claim_endpoint(true)
+        .build()
+        .unwrap();
+    let accepted = bulk
+        .provisioning()
         .claim_csv("AAA.BBB\n")
-        .endpoint(CsvClaimEndpoint::Bulk)
         .send()
         .await
         .unwrap();
@@ -232,7 +237,7 @@ async fn csv_claims_send_text_csv_and_read_both_answers() {
 
 #[tokio::test]
 async fn the_guides_identities_path_serves_claims_dry_runs_and_csv() {
-    use nrfcloud::provisioning::{ClaimPath, CsvClaimEndpoint, CsvClaimOutcome};
+    use nrfcloud::provisioning::{ClaimPath, CsvClaimOutcome};
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/identities/claimed-devices"))
@@ -264,24 +269,20 @@ async fn the_guides_identities_path_serves_claims_dry_runs_and_csv() {
         .expect(1)
         .mount(&server)
         .await;
-    let provisioning = client(&server).provisioning();
-    let verdict = provisioning
-        .claim("AAA.BBB")
-        .path(ClaimPath::Identities)
-        .dry_run();
+    let provisioning = common::builder(&server)
+        .api_key(common::API_KEY)
+        .claim_path(ClaimPath::Identities)
+        .build()
+        .unwrap()
+        .provisioning();
+    let verdict = provisioning.claim("AAA.BBB").dry_run();
     assert_eq!(verdict.await.unwrap(), ClaimVerdict::Claimable);
-    let claimed = provisioning
-        .claim("AAA.BBB")
-        .path(ClaimPath::Identities)
-        .send();
+    let claimed = provisioning.claim("AAA.BBB").send();
     assert_eq!(
         claimed.await.unwrap().id,
         "50503041-3633-4261-803d-1e2b8f70111a"
     );
-    let csv = provisioning
-        .claim_csv("AAA.BBB\n")
-        .endpoint(CsvClaimEndpoint::Identities)
-        .send();
+    let csv = provisioning.claim_csv("AAA.BBB\n").send();
     assert!(
         matches!(csv.await.unwrap(), CsvClaimOutcome::Claimed { ref claimed_ids, .. } if claimed_ids == &["d1"])
     );

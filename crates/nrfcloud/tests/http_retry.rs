@@ -1,4 +1,5 @@
-//! Retries: idempotent requests on 429/5xx with Retry-After, never a POST claim.
+//! Retries: any request answered 429 after its Retry-After, idempotent ones also on 5xx; a
+//! POST claim never on 5xx.
 
 mod common;
 
@@ -39,6 +40,50 @@ async fn get_retries_429_after_retry_after_then_succeeds() {
         "Retry-After was honoured"
     );
     assert!(device.version().is_none());
+}
+
+#[tokio::test]
+async fn a_claim_answered_429_waits_the_retry_after_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/claimed-devices"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "2")
+                .set_body_json(json!({"code": 42900, "message": "Too Many Requests"})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/claimed-devices"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"id": "50503041-3633-4261-803d-1e2b8f70111a", "tags": []})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let device = client(&server)
+        .provisioning()
+        .claim("AAAA.BBBB")
+        .send()
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert_eq!(device.id, "50503041-3633-4261-803d-1e2b8f70111a");
+    assert!(waited >= Duration::from_secs(2), "waited {waited:?}");
+    let bodies: Vec<Vec<u8>> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0], bodies[1], "the same claim, sent again");
 }
 
 #[tokio::test]

@@ -11,8 +11,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::SecretString;
 use serde::Serialize;
 
-use super::{is_device_id, keys::PrivateKey};
+use super::keys::PrivateKey;
 use crate::error::AuthError;
+use crate::ids::is_device_id;
 
 /// Tokens are issued this much in the past, for clocks that run ahead of the server's.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(60);

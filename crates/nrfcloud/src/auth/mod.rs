@@ -32,15 +32,6 @@ pub use keys::{KeyKind, PrivateKey};
 /// Tokens are [`SecretString`]s: call [`ExposeSecret::expose_secret`] to read one.
 pub use secrecy::{ExposeSecret, SecretString};
 
-/// Whether `id` is an nRF Cloud device id: `^[a-zA-Z0-9:_-]{1,128}$`, the pattern of the REST
-/// document (modem UUIDs and `nrf-<IMEI>` ids both match).
-pub(crate) fn is_device_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-'))
-}
-
 /// The JWT signer a client sends to operations that accept a JSON Web Token.
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
@@ -163,7 +154,8 @@ impl Credentials {
 
 impl Authorize for Credentials {
     fn authorize(&self, operation: &Operation) -> Result<Option<HeaderValue>, String> {
-        self.header_for(operation).map_err(|e| e.to_string())
+        self.header_for(operation)
+            .map_err(crate::observe::record_refusal)
     }
 }
 

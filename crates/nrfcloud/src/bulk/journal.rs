@@ -90,65 +90,9 @@ impl Journal {
             },
             std::fs::TryLockError::Error(e) => io(e),
         })?;
-        let mut done = HashSet::new();
-        let mut reader = BufReader::new(&mut file);
-        let mut line = Vec::new();
-        let mut header = None;
-        let mut ends_with_newline = true;
-        loop {
-            line.clear();
-            if reader.read_until(b'\n', &mut line).map_err(io)? == 0 {
-                break;
-            }
-            ends_with_newline = line.ends_with(b"\n");
-            if header.is_none() {
-                let h: Header = serde_json::from_slice(&line)
-                    .ok()
-                    .filter(|h: &Header| h.journal == MAGIC)
-                    .ok_or_else(|| JournalError::Foreign {
-                        path: shown.clone(),
-                        problem: "is not an nrfcloud bulk journal (its first line is no journal \
-                                  header); give another path, or, if a crash cut this journal's \
-                                  first line short, delete it: rows already claimed are then \
-                                  reported as already claimed"
-                            .into(),
-                    })?;
-                if h.version != VERSION {
-                    return Err(JournalError::Foreign {
-                        path: shown.clone(),
-                        problem: format!(
-                            "is a version {} journal, and this nrfcloud reads version {VERSION}: \
-                             finish the run with the nrfcloud that wrote it, or start a new journal",
-                            h.version
-                        ),
-                    });
-                }
-                if h.operation != operation.as_str() {
-                    return Err(JournalError::Foreign {
-                        path: shown.clone(),
-                        problem: format!(
-                            "was written by a `{}` run, not a `{}` run",
-                            h.operation,
-                            operation.as_str()
-                        ),
-                    });
-                }
-                header = Some(h);
-                continue;
-            }
-            match serde_json::from_slice::<Entry>(&line)
-                .ok()
-                .and_then(|e| u128::from_str_radix(e.key, 16).ok())
-            {
-                Some(key) => {
-                    done.insert(key);
-                }
-                None => tracing::warn!(journal = %shown, "skipping an unreadable journal line"),
-            }
-        }
-        drop(reader);
+        let read = read(&mut file, &shown, operation)?;
         let mut out = BufWriter::new(file);
-        if header.is_none() {
+        if !read.has_header {
             let header = Header {
                 journal: MAGIC.into(),
                 version: VERSION,
@@ -156,13 +100,13 @@ impl Journal {
             };
             serde_json::to_writer(&mut out, &header).map_err(|e| io(e.into()))?;
             out.write_all(b"\n").map_err(io)?;
-        } else if !ends_with_newline {
+        } else if !read.ends_with_newline {
             // A crash cut the last line short: start on a fresh line.
             out.write_all(b"\n").map_err(io)?;
         }
         out.flush().map_err(io)?;
         out.get_ref().sync_data().map_err(io)?;
-        Ok((Self { out }, done))
+        Ok((Self { out }, read.done))
     }
 
     /// Appends one confirmed row (buffered until [`Journal::flush`]).
@@ -190,6 +134,83 @@ impl Journal {
         self.out.flush()?;
         self.out.get_ref().sync_data()
     }
+}
+
+/// What an existing journal holds.
+struct Read {
+    done: HashSet<u128>,
+    has_header: bool,
+    ends_with_newline: bool,
+}
+
+/// Reads the journal `file` (shown as `shown`) of an `operation` run.
+fn read(file: &mut File, shown: &str, operation: Operation) -> Result<Read, JournalError> {
+    let io = |source| JournalError::Io {
+        path: shown.to_owned(),
+        source,
+    };
+    let mut read = Read {
+        done: HashSet::new(),
+        has_header: false,
+        ends_with_newline: true,
+    };
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(io)? == 0 {
+            return Ok(read);
+        }
+        read.ends_with_newline = line.ends_with(b"\n");
+        if !read.has_header {
+            check_header(&line, shown, operation)?;
+            read.has_header = true;
+            continue;
+        }
+        match serde_json::from_slice::<Entry>(&line)
+            .ok()
+            .and_then(|e| u128::from_str_radix(e.key, 16).ok())
+        {
+            Some(key) => {
+                read.done.insert(key);
+            }
+            None => tracing::warn!(journal = %shown, "skipping an unreadable journal line"),
+        }
+    }
+}
+
+/// Checks the first line of a journal: ours, of this version, of this kind of run.
+fn check_header(line: &[u8], shown: &str, operation: Operation) -> Result<(), JournalError> {
+    let foreign = |problem: String| JournalError::Foreign {
+        path: shown.to_owned(),
+        problem,
+    };
+    let h: Header = serde_json::from_slice(line)
+        .ok()
+        .filter(|h: &Header| h.journal == MAGIC)
+        .ok_or_else(|| {
+            foreign(
+                "is not an nrfcloud bulk journal (its first line is no journal header); give \
+                 another path, or, if a crash cut this journal's first line short, delete it: \
+                 rows already claimed are then reported as already claimed"
+                    .into(),
+            )
+        })?;
+    if h.version != VERSION {
+        return Err(foreign(format!(
+            "is a version {} journal, and this nrfcloud reads version {VERSION}: finish the run \
+             with the nrfcloud that wrote it, or start a new journal",
+            h.version
+        )));
+    }
+    if h.operation != operation.as_str() {
+        return Err(foreign(format!(
+            "was written by a `{}` run, not a `{}` run",
+            h.operation,
+            operation.as_str()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -147,7 +147,7 @@ pub fn check_device_tag(tag: &str) -> Result<(), String> {
 
 /// Checks a device id: `^[a-zA-Z0-9:_-]{1,128}$`.
 pub fn check_device_id(id: &str) -> Result<(), String> {
-    if crate::auth::is_device_id(id) {
+    if crate::ids::is_device_id(id) {
         Ok(())
     } else if id.is_empty() {
         Err("the device id is empty".into())

@@ -1,5 +1,6 @@
 //! Claiming device ownership, and the claimed devices.
 
+use nrfcloud_api::{Op, ops};
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -12,10 +13,11 @@ use nrfcloud_api::provisioning::{
 use super::typed;
 use crate::{
     Client,
-    client::Call,
-    error::{ApiError, Error, ErrorKind, Result, decode, unexpected},
+    call::Call,
+    error::{ApiError, Error, ErrorKind, Result, decode},
     open_enum::open_enum,
     pagination::{self, Page, page_of},
+    paths::ClaimPath,
 };
 
 open_enum! {
@@ -91,63 +93,48 @@ pub enum ClaimVerdict {
     },
 }
 
-/// The path a claim is sent to: provisioning-api.md §2.2 lists two \[CONFLICT\].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ClaimPath {
-    /// `POST /claimed-devices`: what every client (nrfcloud-utils, Nordic's tests) uses and gets
-    /// 201 from; the canonical path.
-    #[default]
-    ClaimedDevices,
-    /// `POST /identities/claimed-devices`: what every version of the claiming guide shows;
-    /// probably an alias.
-    Identities,
+/// The operation that claims at `path`.
+fn claim_op(path: ClaimPath) -> Op<nrfcloud_api::provisioning::Client> {
+    match path {
+        ClaimPath::ClaimedDevices => ops::provisioning::CLAIM_DEVICE_OWNERSHIP,
+        ClaimPath::Identities => ops::provisioning::CLAIM_DEVICE_OWNERSHIP_IDENTITIES,
+    }
 }
 
-impl ClaimPath {
-    /// The generated method (and operation table entry) for this path.
-    fn method_name(self) -> &'static str {
-        match self {
-            ClaimPath::ClaimedDevices => "claim_device_ownership",
-            ClaimPath::Identities => "claim_device_ownership_identities",
+/// Sends a claim body of `content_type` to `path` with the raw client of `call`.
+fn send_claim<'a>(
+    path: ClaimPath,
+    call: &'a Call<'a, nrfcloud_api::provisioning::Client>,
+    dry_run: bool,
+    content_type: BodyType,
+    body: impl Into<reqwest::Body>,
+) -> BoxFuture<
+    'a,
+    std::result::Result<
+        ResponseValue<ClaimedDeviceOrBulkClaimResult>,
+        RawError<types::NrfCloudError>,
+    >,
+> {
+    let body: reqwest::Body = body.into();
+    let dry_run = dry_run.then_some(true);
+    match path {
+        ClaimPath::ClaimedDevices => {
+            let mut b = call.raw.claim_device_ownership().content_type(content_type);
+            if let Some(d) = dry_run {
+                b = b.dryrun(d);
+            }
+            b.body(body).send().boxed()
         }
-    }
-
-    /// Sends a claim body of `content_type` to this path with the raw client of `call`.
-    fn send(
-        self,
-        call: &Call<nrfcloud_api::provisioning::Client>,
-        dry_run: bool,
-        content_type: BodyType,
-        body: impl Into<reqwest::Body>,
-    ) -> BoxFuture<
-        '_,
-        std::result::Result<
-            ResponseValue<ClaimedDeviceOrBulkClaimResult>,
-            RawError<types::NrfCloudError>,
-        >,
-    > {
-        let body: reqwest::Body = body.into();
-        let dry_run = dry_run.then_some(true);
-        match self {
-            ClaimPath::ClaimedDevices => {
-                let mut b = call.raw.claim_device_ownership().content_type(content_type);
-                if let Some(d) = dry_run {
-                    b = b.dryrun(d);
-                }
-                b.body(body).send().boxed()
+        ClaimPath::Identities => {
+            let mut b = call
+                .raw
+                .claim_device_ownership_identities()
+                // The same media types under this operation's own enum type.
+                .content_type(content_type.to_string());
+            if let Some(d) = dry_run {
+                b = b.dryrun(d);
             }
-            ClaimPath::Identities => {
-                let mut b = call
-                    .raw
-                    .claim_device_ownership_identities()
-                    // The same media types under this operation's own enum type.
-                    .content_type(content_type.to_string());
-                if let Some(d) = dry_run {
-                    b = b.dryrun(d);
-                }
-                b.body(body).send().boxed()
-            }
+            b.body(body).send().boxed()
         }
     }
 }
@@ -158,7 +145,6 @@ pub struct Claim {
     client: Client,
     token: String,
     tags: Vec<String>,
-    path: ClaimPath,
 }
 
 impl fmt::Debug for Claim {
@@ -169,7 +155,6 @@ impl fmt::Debug for Claim {
                 &format_args!("[REDACTED; {} bytes]", self.token.len()),
             )
             .field("tags", &self.tags)
-            .field("path", &self.path)
             .finish_non_exhaustive()
     }
 }
@@ -180,14 +165,7 @@ impl Claim {
             client,
             token,
             tags: Vec::new(),
-            path: ClaimPath::default(),
         }
-    }
-
-    /// Sends to `path` instead of the default `/claimed-devices`.
-    pub fn path(mut self, path: ClaimPath) -> Self {
-        self.path = path;
-        self
     }
 
     /// Provisioning tags for the device (at most 100 characters each).
@@ -211,13 +189,14 @@ impl Claim {
         serde_json::to_vec(&request).map_err(|e| Error::invalid_request(operation, e.to_string()))
     }
 
-    /// Claims the device (POST `/claimed-devices` by default, never retried).
+    /// Claims the device (POST `/claimed-devices` unless the client's
+    /// [`claim_path`](crate::ClientBuilder::claim_path) says otherwise). Sent again only after a
+    /// 429, which the service answers without claiming.
     pub async fn send(self) -> Result<ClaimedDevice> {
-        let call = self.client.provisioning_call(self.path.method_name())?;
+        let path = self.client.paths().claim;
+        let call = self.client.call(claim_op(path));
         let body = self.body(call.operation())?;
-        let request = self
-            .path
-            .send(&call, false, BodyType::ApplicationJson, body);
+        let request = send_claim(path, &call, false, BodyType::ApplicationJson, body);
         match call.run(request).await? {
             ClaimedDeviceOrBulkClaimResult::ClaimedDevice(d) => Ok(d.into()),
             other => {
@@ -240,23 +219,20 @@ impl Claim {
     /// The service answers 202 for "claimable" and an error status with a reason otherwise;
     /// a server error or a transport failure is an `Err`.
     pub async fn dry_run(self) -> Result<ClaimVerdict> {
-        let call = self.client.provisioning_call(self.path.method_name())?;
+        let path = self.client.paths().claim;
+        let call = self.client.call(claim_op(path));
         let body = self.body(call.operation())?;
-        let request = self.path.send(&call, true, BodyType::ApplicationJson, body);
-        match call.run_raw(request).await {
-            // The document's content-less 202 was dropped for progenitor (build patch
-            // `drop-empty-success-twins`), so the raw client reports it as unexpected.
-            Err(RawError::UnexpectedResponse(r)) if r.status().as_u16() == 202 => {
-                Ok(ClaimVerdict::Claimable)
-            }
-            Err(e) => {
-                let e = call.error::<ClaimedDeviceOrBulkClaimResult, _>(e).await;
-                match e.kind() {
-                    ErrorKind::Api(api) if api.status.is_client_error() => Ok(not_claimable(api)),
-                    _ => Err(e),
-                }
-            }
-            Ok(v) => Err(ErrorKind::Api(ApiError::from_parts(
+        let request = send_claim(path, &call, true, BodyType::ApplicationJson, body);
+        // The document's content-less 202 was dropped for progenitor (build patch
+        // `drop-empty-success-twins`), so the raw client reports it as unexpected.
+        let claimable = |e: &RawError<_>| matches!(e, RawError::UnexpectedResponse(r) if r.status().as_u16() == 202);
+        match call.run_keeping(request, claimable).await {
+            Ok(Err(_)) => Ok(ClaimVerdict::Claimable),
+            Err(e) => match e.kind() {
+                ErrorKind::Api(api) if api.status.is_client_error() => Ok(not_claimable(api)),
+                _ => Err(e),
+            },
+            Ok(Ok(v)) => Err(ErrorKind::Api(ApiError::from_parts(
                 call.operation(),
                 v.status(),
                 v.headers(),
@@ -277,21 +253,6 @@ fn not_claimable(api: &ApiError) -> ClaimVerdict {
             .or_else(|| api.body.clone())
             .unwrap_or_else(|| api.status.to_string()),
     }
-}
-
-/// Where [`ClaimCsv`] sends the CSV (provisioning-api.md §2.6 lists both \[CONFLICT\]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CsvClaimEndpoint {
-    /// `POST /claimed-devices` with `Content-Type: text/csv` (variants B and C; what the most
-    /// recent Nordic tooling uses): answers `{claimedIds, failed}`.
-    #[default]
-    ClaimedDevices,
-    /// `POST /identities/claimed-devices` with `Content-Type: text/csv`: variant B at the path
-    /// the claiming guide shows (see [`ClaimPath::Identities`]); answered like `ClaimedDevices`.
-    Identities,
-    /// `POST /claimed-devices/bulk` (variant A, older docs): answers 202 `{bulkOpsRequestId}`.
-    Bulk,
 }
 
 /// What the service did with a bulk-claim CSV.
@@ -319,99 +280,80 @@ pub enum CsvClaimOutcome {
 pub struct ClaimCsv {
     client: Client,
     csv: bytes::Bytes,
-    endpoint: CsvClaimEndpoint,
 }
 
 impl fmt::Debug for ClaimCsv {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClaimCsv")
             .field("csv", &format_args!("[REDACTED; {} bytes]", self.csv.len()))
-            .field("endpoint", &self.endpoint)
             .finish_non_exhaustive()
     }
 }
 
 impl ClaimCsv {
     pub(super) fn new(client: Client, csv: bytes::Bytes) -> Self {
-        Self {
-            client,
-            csv,
-            endpoint: CsvClaimEndpoint::default(),
-        }
+        Self { client, csv }
     }
 
-    /// Which endpoint to send to.
-    pub fn endpoint(mut self, endpoint: CsvClaimEndpoint) -> Self {
-        self.endpoint = endpoint;
-        self
-    }
-
-    /// Sends the CSV with `Content-Type: text/csv` (never retried).
+    /// Sends the CSV with `Content-Type: text/csv` to the client's
+    /// [`claim_path`](crate::ClientBuilder::claim_path), answered synchronously, or, with
+    /// [`bulk_claim_endpoint`](crate::ClientBuilder::bulk_claim_endpoint), to
+    /// `POST /claimed-devices/bulk`, answered with a bulk operation. Both answers are understood
+    /// from either path. Sent again only after a 429.
     pub async fn send(self) -> Result<CsvClaimOutcome> {
-        match self.endpoint {
-            CsvClaimEndpoint::Bulk => {
-                let call = self
-                    .client
-                    .provisioning_call("bulk_claim_device_ownership")?;
-                let request = call.raw.bulk_claim_device_ownership().body(self.csv);
-                let accepted = call.run(request.send()).await?;
+        let paths = self.client.paths();
+        if paths.bulk_claim_endpoint {
+            let call = self
+                .client
+                .call(ops::provisioning::BULK_CLAIM_DEVICE_OWNERSHIP);
+            let request = call.raw.bulk_claim_device_ownership().body(self.csv);
+            let accepted = call.run(request.send()).await?;
+            return Ok(CsvClaimOutcome::Accepted {
+                bulk_ops_request_id: accepted.bulk_ops_request_id.to_string(),
+            });
+        }
+        let call = self.client.call(claim_op(paths.claim));
+        let request = send_claim(paths.claim, &call, false, BodyType::TextCsv, self.csv);
+        // A 202 (undocumented on this path) is the asynchronous form.
+        let accepted = |e: &RawError<_>| matches!(e, RawError::UnexpectedResponse(r) if r.status().as_u16() == 202);
+        match call.run_keeping(request, accepted).await? {
+            Ok(v) => match v.into_inner() {
+                ClaimedDeviceOrBulkClaimResult::BulkClaimResult(r) => {
+                    Ok(CsvClaimOutcome::Claimed {
+                        claimed_ids: r.claimed_ids,
+                        failed: r.failed,
+                    })
+                }
+                ClaimedDeviceOrBulkClaimResult::ClaimedDevice(d) => Ok(CsvClaimOutcome::Claimed {
+                    claimed_ids: vec![d.id],
+                    failed: Vec::new(),
+                }),
+                ClaimedDeviceOrBulkClaimResult::Unrecognized(v) => {
+                    Err(Error::invalid_request(
+                        call.operation(),
+                        // Not the body itself: it could quote a token.
+                        match v.0 {
+                            serde_json::Value::Array(_) => {
+                                "the bulk claim answer is a JSON array, not an object"
+                            }
+                            _ => "the bulk claim answer is not a JSON object",
+                        },
+                    ))
+                }
+            },
+            // A 202 here (undocumented on this path) is the asynchronous form.
+            Err(RawError::UnexpectedResponse(r)) => {
+                let op = call.operation();
+                let bytes = r
+                    .bytes()
+                    .await
+                    .map_err(|e| crate::error::transport(op, e))?;
+                let accepted = decode::<types::BulkOpsRequestAccepted>(op, None, &bytes)?;
                 Ok(CsvClaimOutcome::Accepted {
                     bulk_ops_request_id: accepted.bulk_ops_request_id.to_string(),
                 })
             }
-            CsvClaimEndpoint::ClaimedDevices | CsvClaimEndpoint::Identities => {
-                let path = if self.endpoint == CsvClaimEndpoint::Identities {
-                    ClaimPath::Identities
-                } else {
-                    ClaimPath::ClaimedDevices
-                };
-                let call = self.client.provisioning_call(path.method_name())?;
-                let request = path.send(&call, false, BodyType::TextCsv, self.csv);
-                match call.run_raw(request).await {
-                    Ok(v) => match v.into_inner() {
-                        ClaimedDeviceOrBulkClaimResult::BulkClaimResult(r) => {
-                            Ok(CsvClaimOutcome::Claimed {
-                                claimed_ids: r.claimed_ids,
-                                failed: r.failed,
-                            })
-                        }
-                        ClaimedDeviceOrBulkClaimResult::ClaimedDevice(d) => {
-                            Ok(CsvClaimOutcome::Claimed {
-                                claimed_ids: vec![d.id],
-                                failed: Vec::new(),
-                            })
-                        }
-                        ClaimedDeviceOrBulkClaimResult::Unrecognized(v) => {
-                            Err(Error::invalid_request(
-                                call.operation(),
-                                // Not the body itself: it could quote a token.
-                                match v.0 {
-                                    serde_json::Value::Array(_) => {
-                                        "the bulk claim answer is a JSON array, not an object"
-                                    }
-                                    _ => "the bulk claim answer is not a JSON object",
-                                },
-                            ))
-                        }
-                    },
-                    // A 202 here (undocumented on this path) is the asynchronous form.
-                    Err(RawError::UnexpectedResponse(r)) if r.status().as_u16() == 202 => {
-                        let op = call.operation();
-                        let bytes = r
-                            .bytes()
-                            .await
-                            .map_err(|e| crate::error::transport(op, e))?;
-                        let accepted = decode::<types::BulkOpsRequestAccepted>(op, None, &bytes)?;
-                        Ok(CsvClaimOutcome::Accepted {
-                            bulk_ops_request_id: accepted.bulk_ops_request_id.to_string(),
-                        })
-                    }
-                    Err(RawError::UnexpectedResponse(r)) => {
-                        Err(unexpected(call.operation(), r).await)
-                    }
-                    Err(e) => Err(call.error::<ClaimedDeviceOrBulkClaimResult, _>(e).await),
-                }
-            }
+            Err(e) => Err(Error::invalid_request(call.operation(), e.to_string())),
         }
     }
 }
@@ -504,7 +446,7 @@ impl ListClaimedDevices {
     }
 
     async fn fetch(self, token: Option<String>) -> Result<Page<ClaimedDevice>> {
-        let call = self.client.provisioning_call("list_claimed_devices")?;
+        let call = self.client.call(ops::provisioning::LIST_CLAIMED_DEVICES);
         let mut request = call.raw.list_claimed_devices();
         if let Some(tags) = self.tags {
             request = request.tags(tags);
@@ -532,7 +474,7 @@ pub struct GetClaimedDevice {
 impl GetClaimedDevice {
     /// Fetches the device.
     pub async fn send(self) -> Result<ClaimedDevice> {
-        let call = self.client.provisioning_call("fetch_claimed_device")?;
+        let call = self.client.call(ops::provisioning::FETCH_CLAIMED_DEVICE);
         let request = call
             .raw
             .fetch_claimed_device()
@@ -554,7 +496,7 @@ impl SetClaimedDeviceTags {
     pub async fn send(self) -> Result<()> {
         let call = self
             .client
-            .provisioning_call("update_claimed_device_tags")?;
+            .call(ops::provisioning::UPDATE_CLAIMED_DEVICE_TAGS);
         let tags = self
             .tags
             .iter()
@@ -605,17 +547,17 @@ impl DeviceAction {
         let id = self.device_id.as_str();
         match self.action {
             Action::Block => {
-                let call = self.client.provisioning_call("block_claimed_device")?;
+                let call = self.client.call(ops::provisioning::BLOCK_CLAIMED_DEVICE);
                 call.run(call.raw.block_claimed_device().device_id(id).send())
                     .await
             }
             Action::Unblock => {
-                let call = self.client.provisioning_call("unblock_claimed_device")?;
+                let call = self.client.call(ops::provisioning::UNBLOCK_CLAIMED_DEVICE);
                 call.run(call.raw.unblock_claimed_device().device_id(id).send())
                     .await
             }
             Action::Unclaim => {
-                let call = self.client.provisioning_call("unclaim_device")?;
+                let call = self.client.call(ops::provisioning::UNCLAIM_DEVICE);
                 call.run(call.raw.unclaim_device().device_id(id).send())
                     .await
             }

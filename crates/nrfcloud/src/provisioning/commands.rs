@@ -1,6 +1,7 @@
 //! Provisioning commands: what a claimed device does at its next provisioning check-in.
 
 use chrono::{DateTime, Utc};
+use nrfcloud_api::ops;
 use nrfcloud_api::provisioning::types::{self, ProvisioningCommandKind};
 
 use super::typed;
@@ -208,7 +209,7 @@ impl CreateCommand {
     pub async fn send(self) -> Result<String> {
         let call = self
             .client
-            .provisioning_call("create_device_provisioning_command")?;
+            .call(ops::provisioning::CREATE_DEVICE_PROVISIONING_COMMAND);
         let body = types::ProvisioningCommandRequest {
             description: self.description,
             request: self.command.to_kind(call.operation())?,
@@ -240,7 +241,7 @@ impl ListCommands {
     async fn fetch(self, token: Option<String>) -> Result<Page<ProvisioningCommand>> {
         let call = self
             .client
-            .provisioning_call("list_device_provisioning_commands")?;
+            .call(ops::provisioning::LIST_DEVICE_PROVISIONING_COMMANDS);
         let mut request = call
             .raw
             .list_device_provisioning_commands()
@@ -268,7 +269,7 @@ impl GetCommand {
     pub async fn send(self) -> Result<ProvisioningCommand> {
         let call = self
             .client
-            .provisioning_call("fetch_device_provisioning_command")?;
+            .call(ops::provisioning::FETCH_DEVICE_PROVISIONING_COMMAND);
         let request = call
             .raw
             .fetch_device_provisioning_command()
@@ -291,7 +292,7 @@ impl DeleteCommand {
     pub async fn send(self) -> Result<()> {
         let call = self
             .client
-            .provisioning_call("delete_device_provisioning_command")?;
+            .call(ops::provisioning::DELETE_DEVICE_PROVISIONING_COMMAND);
         let request = call
             .raw
             .delete_device_provisioning_command()

@@ -10,10 +10,11 @@ mod commands;
 mod rules;
 mod tags;
 
+pub use crate::paths::{ClaimPath, TagPaths};
 pub use claims::{
-    Claim, ClaimCsv, ClaimPath, ClaimVerdict, ClaimedDevice, ClaimedDeviceStatus, ClaimedDevices,
-    CsvClaimEndpoint, CsvClaimOutcome, DeviceAction, GetClaimedDevice, ListClaimedDevices,
-    OwnershipStatus, SetClaimedDeviceTags,
+    Claim, ClaimCsv, ClaimVerdict, ClaimedDevice, ClaimedDeviceStatus, ClaimedDevices,
+    CsvClaimOutcome, DeviceAction, GetClaimedDevice, ListClaimedDevices, OwnershipStatus,
+    SetClaimedDeviceTags,
 };
 pub use commands::{
     Command, CommandStatus, CreateCommand, DeleteCommand, GetCommand, ListCommands,
@@ -21,7 +22,7 @@ pub use commands::{
 };
 pub use nrfcloud_api::provisioning::types;
 pub use rules::{DeleteRule, GetRule, ListRules, ProvisioningRules, RuleSpec, SaveRule};
-pub use tags::{CreateTag, DeleteTag, GetTag, ListTags, ProvisioningTags, TagPaths, UpdateTag};
+pub use tags::{CreateTag, DeleteTag, GetTag, ListTags, ProvisioningTags, UpdateTag};
 
 use crate::{Client, error::Error};
 
@@ -41,6 +42,11 @@ impl Client {
 }
 
 impl Provisioning {
+    #[cfg_attr(not(feature = "bulk"), allow(dead_code))]
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Claims a device with its attestation token (`AT%ATTESTTOKEN`), or checks that it could
     /// be claimed ([`Claim::dry_run`]).
     pub fn claim(&self, claim_token: impl Into<String>) -> Claim {
@@ -51,14 +57,6 @@ impl Provisioning {
     /// of bulk claiming, with no validation or chunking.
     pub fn claim_csv(&self, csv: impl Into<bytes::Bytes>) -> ClaimCsv {
         ClaimCsv::new(self.client.clone(), csv.into())
-    }
-
-    /// Claims the devices of a CSV file of any size: validated, chunked, sent concurrently,
-    /// followed and reported row by row (see [`crate::bulk`]).
-    #[cfg(feature = "bulk")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "bulk")))]
-    pub fn bulk_claim(&self, input: impl std::io::Read + Send + 'static) -> crate::bulk::BulkClaim {
-        crate::bulk::BulkClaim::new(self.client.clone(), input)
     }
 
     /// Claimed devices: list, fetch, tag, block, unblock, unclaim.

@@ -1,5 +1,6 @@
 //! Provisioning rules: commands queued automatically for devices claimed with a tag.
 
+use nrfcloud_api::ops;
 use nrfcloud_api::provisioning::types::{self, ProvisioningRule};
 
 use super::{Command, typed};
@@ -156,7 +157,9 @@ impl SaveRule {
     pub async fn send(self) -> Result<Option<ProvisioningRule>> {
         match self.rule_id {
             None => {
-                let call = self.client.provisioning_call("create_provisioning_rule")?;
+                let call = self
+                    .client
+                    .call(ops::provisioning::CREATE_PROVISIONING_RULE);
                 let body = self.rule.to_request(call.operation())?;
                 let created = call
                     .run(call.raw.create_provisioning_rule().body(body).send())
@@ -164,7 +167,9 @@ impl SaveRule {
                 Ok(Some(created))
             }
             Some(id) => {
-                let call = self.client.provisioning_call("update_provisioning_rule")?;
+                let call = self
+                    .client
+                    .call(ops::provisioning::UPDATE_PROVISIONING_RULE);
                 let body = self.rule.to_request(call.operation())?;
                 let request = call.raw.update_provisioning_rule().rule_id(id).body(body);
                 call.run(request.send()).await?;
@@ -189,7 +194,7 @@ crate::pagination::list_builder! {
 
 impl ListRules {
     async fn fetch(self, token: Option<String>) -> Result<Page<ProvisioningRule>> {
-        let call = self.client.provisioning_call("list_provisioning_rules")?;
+        let call = self.client.call(ops::provisioning::LIST_PROVISIONING_RULES);
         let mut request = call.raw.list_provisioning_rules();
         if let Some(limit) = pagination::page_limit(self.page_limit) {
             request = request.page_limit(limit);
@@ -211,7 +216,7 @@ pub struct GetRule {
 impl GetRule {
     /// Fetches the rule.
     pub async fn send(self) -> Result<ProvisioningRule> {
-        let call = self.client.provisioning_call("fetch_provisioning_rule")?;
+        let call = self.client.call(ops::provisioning::FETCH_PROVISIONING_RULE);
         call.run(
             call.raw
                 .fetch_provisioning_rule()
@@ -232,7 +237,9 @@ pub struct DeleteRule {
 impl DeleteRule {
     /// Deletes the rule.
     pub async fn send(self) -> Result<()> {
-        let call = self.client.provisioning_call("delete_provisioning_rule")?;
+        let call = self
+            .client
+            .call(ops::provisioning::DELETE_PROVISIONING_RULE);
         call.run(
             call.raw
                 .delete_provisioning_rule()

@@ -1,5 +1,6 @@
 //! Provisioning tags: the groups that provisioning rules target.
 
+use nrfcloud_api::ops;
 use nrfcloud_api::provisioning::types::{self, ProvisioningTag};
 
 use super::typed;
@@ -7,47 +8,24 @@ use crate::{
     Client,
     error::{Error, Result},
     pagination::{self, Page, page_of},
+    paths::TagPaths,
 };
-
-/// Which paths list and create tags: the sources disagree (provisioning-api.md §2.2,
-/// \[CONFLICT\]) and both may exist. Fetch, update and delete are documented only under
-/// `/claimed-devices/tags/{id}` and always use it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TagPaths {
-    /// `/claimed-devices/tags`, as in the claiming guide (the documentation).
-    #[default]
-    Docs,
-    /// `/provisioning/tags`, as in Nordic's nrfcloud-utils (`nrf_cloud_diap.py`, 2025-07).
-    Utils,
-}
 
 /// The provisioning-tags handle: `client.provisioning().tags()`.
 #[derive(Clone, Debug)]
 pub struct ProvisioningTags {
     client: Client,
-    paths: TagPaths,
 }
 
 impl ProvisioningTags {
     pub(super) fn new(client: Client) -> Self {
-        Self {
-            client,
-            paths: TagPaths::default(),
-        }
-    }
-
-    /// Uses these paths to list and create tags.
-    pub fn paths(mut self, paths: TagPaths) -> Self {
-        self.paths = paths;
-        self
+        Self { client }
     }
 
     /// Creates a tag (at most 100 characters).
     pub fn create(&self, tag: impl Into<String>) -> CreateTag {
         CreateTag {
             client: self.client.clone(),
-            paths: self.paths,
             tag: tag.into(),
             description: None,
         }
@@ -57,7 +35,6 @@ impl ProvisioningTags {
     pub fn list(&self) -> ListTags {
         ListTags {
             client: self.client.clone(),
-            paths: self.paths,
             page_limit: None,
             page_token: None,
         }
@@ -105,7 +82,6 @@ fn body(
 #[derive(Clone, Debug)]
 pub struct CreateTag {
     client: Client,
-    paths: TagPaths,
     tag: String,
     description: Option<String>,
 }
@@ -119,17 +95,17 @@ impl CreateTag {
 
     /// Creates the tag.
     pub async fn send(self) -> Result<ProvisioningTag> {
-        match self.paths {
-            TagPaths::Docs => {
-                let call = self.client.provisioning_call("create_provisioning_tag")?;
+        match self.client.paths().tags {
+            TagPaths::ClaimedDevices => {
+                let call = self.client.call(ops::provisioning::CREATE_PROVISIONING_TAG);
                 let body = body(call.operation(), &self.tag, self.description)?;
                 call.run(call.raw.create_provisioning_tag().body(body).send())
                     .await
             }
-            TagPaths::Utils => {
+            TagPaths::Provisioning => {
                 let call = self
                     .client
-                    .provisioning_call("create_provisioning_tag_utils")?;
+                    .call(ops::provisioning::CREATE_PROVISIONING_TAG_UTILS);
                 let body = body(call.operation(), &self.tag, self.description)?;
                 call.run(call.raw.create_provisioning_tag_utils().body(body).send())
                     .await
@@ -142,7 +118,6 @@ impl CreateTag {
 #[derive(Clone, Debug)]
 pub struct ListTags {
     client: Client,
-    paths: TagPaths,
     page_limit: Option<u32>,
     page_token: Option<String>,
 }
@@ -155,9 +130,9 @@ crate::pagination::list_builder! {
 impl ListTags {
     async fn fetch(self, token: Option<String>) -> Result<Page<ProvisioningTag>> {
         let limit = pagination::page_limit(self.page_limit);
-        match self.paths {
-            TagPaths::Docs => {
-                let call = self.client.provisioning_call("list_provisioning_tags")?;
+        match self.client.paths().tags {
+            TagPaths::ClaimedDevices => {
+                let call = self.client.call(ops::provisioning::LIST_PROVISIONING_TAGS);
                 let mut request = call.raw.list_provisioning_tags();
                 if let Some(limit) = limit {
                     request = request.page_limit(limit);
@@ -167,10 +142,10 @@ impl ListTags {
                 }
                 page_of(call.run(request.send()).await, Ok::<_, Error>)
             }
-            TagPaths::Utils => {
+            TagPaths::Provisioning => {
                 let call = self
                     .client
-                    .provisioning_call("list_provisioning_tags_utils")?;
+                    .call(ops::provisioning::LIST_PROVISIONING_TAGS_UTILS);
                 let mut request = call.raw.list_provisioning_tags_utils();
                 if let Some(limit) = limit {
                     request = request.page_limit(limit);
@@ -194,7 +169,7 @@ pub struct GetTag {
 impl GetTag {
     /// Fetches the tag.
     pub async fn send(self) -> Result<ProvisioningTag> {
-        let call = self.client.provisioning_call("fetch_provisioning_tag")?;
+        let call = self.client.call(ops::provisioning::FETCH_PROVISIONING_TAG);
         call.run(call.raw.fetch_provisioning_tag().tag_id(self.tag_id).send())
             .await
     }
@@ -218,7 +193,7 @@ impl UpdateTag {
 
     /// Updates the tag.
     pub async fn send(self) -> Result<()> {
-        let call = self.client.provisioning_call("update_provisioning_tag")?;
+        let call = self.client.call(ops::provisioning::UPDATE_PROVISIONING_TAG);
         let body = body(call.operation(), &self.tag, self.description)?;
         let request = call
             .raw
@@ -239,7 +214,7 @@ pub struct DeleteTag {
 impl DeleteTag {
     /// Deletes the tag.
     pub async fn send(self) -> Result<()> {
-        let call = self.client.provisioning_call("delete_provisioning_tag")?;
+        let call = self.client.call(ops::provisioning::DELETE_PROVISIONING_TAG);
         call.run(
             call.raw
                 .delete_provisioning_tag()

@@ -10,12 +10,19 @@ use nrfcloud_sim::Simulator;
 
 /// A client for `sim`, as `Client::from_env()` would build it from `nrfcloud-sim serve`.
 pub fn client(sim: &Simulator) -> Client {
+    builder(sim).build().unwrap()
+}
+
+/// A client whose CSV claims go to `POST /claimed-devices/bulk` (answered with bulk operations).
+pub fn bulk_endpoint_client(sim: &Simulator) -> Client {
+    builder(sim).bulk_claim_endpoint(true).build().unwrap()
+}
+
+fn builder(sim: &Simulator) -> nrfcloud::ClientBuilder {
     Client::builder()
         .api_key(sim.api_key())
         .rest_host(sim.rest_host())
         .provisioning_host(sim.provisioning_host())
-        .build()
-        .unwrap()
 }
 
 /// One token per line, no tags.

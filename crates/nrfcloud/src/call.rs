@@ -1,0 +1,179 @@
+//! One call of a generated operation: the shared raw client, the operation's typed handle, and
+//! a per-call slot the call runs in.
+//!
+//! What the shared hooks learn about one call comes back through [`crate::observe`]: no raw
+//! client is rebuilt per call, credentials are evaluated once (in the `pre` hook), and a
+//! refusal stays a typed [`AuthError`].
+
+use std::future::Future;
+
+use bytes::Bytes;
+use http::header::ACCEPT;
+use nrfcloud_api::{
+    Op, Operation, ResponseHead, provisioning, rest,
+    rest::{Error as RawError, ResponseValue},
+};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use crate::{
+    Client,
+    error::{ApiError, AuthError, Error, ErrorBody, ErrorKind, Result, from_raw, transport},
+    observe::observed,
+};
+
+/// A generated client the facade holds.
+pub(crate) trait RawClient:
+    ClientHooks<nrfcloud_api::Inner> + ClientInfo<nrfcloud_api::Inner>
+{
+    fn of(client: &Client) -> &Self;
+}
+
+impl RawClient for rest::Client {
+    fn of(client: &Client) -> &Self {
+        client.raw().rest()
+    }
+}
+
+impl RawClient for provisioning::Client {
+    fn of(client: &Client) -> &Self {
+        client.raw().provisioning()
+    }
+}
+
+impl Client {
+    /// A call of `op` through this client's raw client.
+    pub(crate) fn call<C: RawClient>(&self, op: Op<C>) -> Call<'_, C> {
+        Call {
+            raw: C::of(self),
+            op: op.operation(),
+        }
+    }
+}
+
+/// One call: the raw client to build the request with, and its operation.
+pub(crate) struct Call<'a, C> {
+    pub(crate) raw: &'a C,
+    op: &'static Operation,
+}
+
+/// A call's outcome with what the hooks recorded.
+struct Ran<T> {
+    result: T,
+    head: Option<ResponseHead>,
+    refused: Option<AuthError>,
+}
+
+impl<C> Call<'_, C> {
+    /// The operationId, e.g. `FetchDevice`.
+    pub(crate) fn operation(&self) -> &'static str {
+        self.op.operation_id
+    }
+
+    /// Runs `send` in a fresh slot and a tracing span.
+    async fn scoped<T>(&self, send: impl Future<Output = T>) -> Ran<T> {
+        let span = tracing::debug_span!("nrfcloud", operation = self.op.operation_id);
+        let (result, head, refused) = observed(send.instrument(span)).await;
+        Ran {
+            result,
+            head,
+            refused,
+        }
+    }
+
+    /// Awaits a generated call, converting its error the one way (see [`from_raw`]), but
+    /// handing back the raw error of the statuses `keep` selects (the dry-run claim's 202).
+    pub(crate) async fn run_keeping<T: DeserializeOwned, E: ErrorBody>(
+        &self,
+        send: impl Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+        keep: impl Fn(&RawError<E>) -> bool,
+    ) -> Result<std::result::Result<ResponseValue<T>, RawError<E>>> {
+        let ran = self.scoped(send).await;
+        match ran.result {
+            Ok(v) => Ok(Ok(v)),
+            Err(e) if keep(&e) => Ok(Err(e)),
+            Err(e) => Err(self.convert::<T, E>(ran.head, ran.refused, e).await),
+        }
+    }
+
+    async fn convert<T: DeserializeOwned, E: ErrorBody>(
+        &self,
+        head: Option<ResponseHead>,
+        refused: Option<AuthError>,
+        e: RawError<E>,
+    ) -> Error {
+        match (refused, &e) {
+            (Some(refused), RawError::Custom(_)) => refused.into(),
+            _ => from_raw::<T, E>(self.op.operation_id, head, e).await,
+        }
+    }
+
+    /// Awaits a generated call and converts its error.
+    pub(crate) async fn run<T: DeserializeOwned, E: ErrorBody>(
+        &self,
+        send: impl Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+    ) -> Result<T> {
+        let ran = self.scoped(send).await;
+        match ran.result {
+            Ok(v) => Ok(v.into_inner()),
+            Err(e) => Err(self.convert::<T, E>(ran.head, ran.refused, e).await),
+        }
+    }
+}
+
+impl<C: RawClient> Call<'_, C> {
+    /// GET `path` (relative to the base URL, already encoded) through the same hooks as the
+    /// generated calls, returning the raw body: for the reads whose typed decoding would drop a
+    /// field the facade needs (`$meta.version`).
+    pub(crate) async fn get_bytes(&self, path: &str) -> Result<(ResponseHead, Bytes)> {
+        let ran = self.scoped(self.get(path)).await;
+        match (ran.result, ran.refused) {
+            (Err(_), Some(refused)) => Err(refused.into()),
+            (result, _) => result,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Result<(ResponseHead, Bytes)> {
+        let operation = self.op.operation_id;
+        let info = OperationInfo {
+            operation_id: self.op.method_name,
+        };
+        let url = format!("{}{path}", self.raw.baseurl());
+        let mut request = self
+            .raw
+            .client()
+            .get(url)
+            .header(ACCEPT, "application/json")
+            .build()
+            .map_err(|e| transport(operation, e))?;
+        self.raw
+            .pre::<()>(&mut request, &info)
+            .await
+            .map_err(|e| Error::invalid_request(operation, e.to_string()))?;
+        let response = self
+            .raw
+            .exec(request, &info)
+            .await
+            .map_err(|e| transport(operation, e))?;
+        let head = ResponseHead {
+            status: response.status(),
+            headers: response.headers().clone(),
+        };
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport(operation, e))?;
+        if head.status.is_success() {
+            Ok((head, body))
+        } else {
+            Err(ErrorKind::Api(ApiError::from_parts(
+                operation,
+                head.status,
+                &head.headers,
+                &body,
+            ))
+            .into())
+        }
+    }
+}
