@@ -73,7 +73,7 @@ fn mint(token: Token) -> Result<String, AuthError> {
         } => {
             let mut jwt = DeviceJwt::new(PrivateKey::from_file(key)?, device_id)?;
             if let Some(t) = ttl(t) {
-                jwt = jwt.ttl(t)?;
+                jwt = jwt.ttl(t);
             }
             jwt.token()?
         }
@@ -85,10 +85,10 @@ fn mint(token: Token) -> Result<String, AuthError> {
         } => {
             let mut jwt = ServiceJwt::new(PrivateKey::from_file(key)?, team_id)?;
             if let Some(id) = device_id {
-                jwt = jwt.device_id(id)?;
+                jwt = jwt.device_id(id);
             }
             if let Some(t) = ttl(t) {
-                jwt = jwt.ttl(t)?;
+                jwt = jwt.ttl(t);
             }
             jwt.token()?
         }
@@ -99,7 +99,7 @@ fn mint(token: Token) -> Result<String, AuthError> {
         } => {
             let mut jwt = ApplicationJwt::new(PrivateKey::from_file(key)?, application_id)?;
             if let Some(t) = ttl(t) {
-                jwt = jwt.ttl(t)?;
+                jwt = jwt.ttl(t);
             }
             jwt.token()?
         }

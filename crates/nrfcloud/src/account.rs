@@ -17,6 +17,12 @@ pub struct Account {
 
 impl Client {
     /// The account of the API key.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let account = client.account();
+    /// # }
+    /// ```
     pub fn account(&self) -> Account {
         Account {
             client: self.clone(),
@@ -26,6 +32,13 @@ impl Client {
 
 impl Account {
     /// Fetches the account (FetchAccountInfo).
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let account = client.account().get().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self) -> GetAccount {
         GetAccount {
             client: self.client.clone(),
@@ -36,6 +49,14 @@ impl Account {
     ///
     /// Reads that one field of the raw answer, so no other part of the account (the plan's
     /// shape changes with the plan) can make it fail.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let team_id = client.account().team_id().await?;
+    /// println!("team {team_id}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn team_id(&self) -> Result<String> {
         #[derive(Deserialize)]
         struct Account {
@@ -61,6 +82,14 @@ pub struct GetAccount {
 
 impl GetAccount {
     /// Fetches the account.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let account = client.account().get().send().await?;
+    /// println!("MQTT endpoint: {:?}", account.mqtt_endpoint);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<AccountInfoArgs> {
         let call = self.client.call(ops::rest::FETCH_ACCOUNT_INFO);
         call.run(call.raw.fetch_account_info().send()).await

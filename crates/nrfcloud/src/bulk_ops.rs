@@ -32,6 +32,12 @@ impl BulkOpsStatus {
     /// Whether the operation has ended: anything but PENDING and IN_PROGRESS. A status the
     /// service adds (`CANCELLED`, say) counts as ended, so nothing polls it until a deadline;
     /// the bulk engine then reports its rows unconfirmed, and a re-run sends them again.
+    ///
+    /// ```
+    /// use nrfcloud::bulk_ops::BulkOpsStatus;
+    /// assert!(BulkOpsStatus::Succeeded.is_terminal());
+    /// assert!(!BulkOpsStatus::InProgress.is_terminal());
+    /// ```
     pub fn is_terminal(&self) -> bool {
         !matches!(self, Self::Pending | Self::InProgress)
     }
@@ -122,6 +128,12 @@ pub struct BulkOps {
 
 impl Client {
     /// Bulk-operation requests.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let bulk_ops = client.bulk_ops();
+    /// # }
+    /// ```
     pub fn bulk_ops(&self) -> BulkOps {
         BulkOps {
             client: self.clone(),
@@ -131,6 +143,14 @@ impl Client {
 
 impl BulkOps {
     /// Fetches one request by id.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let request = client.bulk_ops().get("01JB8Z6X3Q9R4T5V7W2YKMNPCD").send().await?;
+    /// println!("{}: {}", request.id, request.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, id: impl Into<String>) -> GetBulkOps {
         GetBulkOps {
             client: self.client.clone(),
@@ -139,6 +159,13 @@ impl BulkOps {
     }
 
     /// Lists requests, newest first.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let page = client.bulk_ops().list().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListBulkOps {
         ListBulkOps {
             client: self.client.clone(),
@@ -158,6 +185,16 @@ pub struct GetBulkOps {
 
 impl GetBulkOps {
     /// Fetches the request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let request = client.bulk_ops().get("01JB8Z6X3Q9R4T5V7W2YKMNPCD").send().await?;
+    /// if request.status.is_terminal() {
+    ///     println!("errors: {:?}", request.error_summary_url);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<BulkOpsRequest> {
         let call = self.client.call(ops::rest::FETCH_BULK_OPS_REQUEST);
         let request = call
@@ -178,12 +215,30 @@ pub struct ListBulkOps {
 }
 
 crate::pagination::list_builder! {
-    ListBulkOps => BulkOpsRequest, "ListBulkOpsRequests",
+    ListBulkOps => BulkOpsRequest, "ListBulkOpsRequests", "client.bulk_ops().list()",
     /// Every request, as a lazy stream.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use futures::TryStreamExt;
+    /// let mut requests = client.bulk_ops().list().stream();
+    /// while let Some(request) = requests.try_next().await? {
+    ///     println!("{} {:?}: {}", request.id, request.endpoint, request.status);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
 }
 
 impl ListBulkOps {
     /// Only requests in this state.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// use nrfcloud::bulk_ops::BulkOpsStatus;
+    /// let req = client.bulk_ops().list().status(BulkOpsStatus::Failed);
+    /// # }
+    /// ```
     pub fn status(mut self, status: BulkOpsStatus) -> Self {
         self.status = Some(status);
         self

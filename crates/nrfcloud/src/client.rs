@@ -12,10 +12,8 @@ use crate::{
     retry::{RetryPolicy, TokioTracing},
 };
 
-/// The production REST API origin.
-pub const DEFAULT_REST_HOST: &str = "https://api.nrfcloud.com";
-/// The production Provisioning Service origin.
-pub const DEFAULT_PROVISIONING_HOST: &str = "https://api.provisioning.nrfcloud.com";
+const DEFAULT_REST_HOST: &str = "https://api.nrfcloud.com";
+const DEFAULT_PROVISIONING_HOST: &str = "https://api.provisioning.nrfcloud.com";
 
 /// A client for the nRF Cloud REST API and the Provisioning Service.
 ///
@@ -38,7 +36,7 @@ pub struct Client {
 
 #[derive(Debug)]
 struct Shared {
-    raw: Raw,
+    raw: Clients,
     paths: Paths,
 }
 
@@ -53,12 +51,12 @@ struct Shared {
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct Raw {
+pub struct Clients {
     rest: rest::Client,
     provisioning: provisioning::Client,
 }
 
-impl Raw {
+impl Clients {
     /// The REST API client (`<rest host>/v1`).
     pub fn rest(&self) -> &rest::Client {
         &self.rest
@@ -71,6 +69,11 @@ impl Raw {
 }
 
 impl Client {
+    /// The production REST API origin.
+    pub const DEFAULT_REST_HOST: &str = DEFAULT_REST_HOST;
+    /// The production Provisioning Service origin.
+    pub const DEFAULT_PROVISIONING_HOST: &str = DEFAULT_PROVISIONING_HOST;
+
     /// A builder with the production hosts and no credentials.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -87,7 +90,7 @@ impl Client {
     }
 
     /// The configured raw clients.
-    pub fn raw(&self) -> &Raw {
+    pub fn raw(&self) -> &Clients {
         &self.shared.raw
     }
 
@@ -104,7 +107,7 @@ impl Client {
 ///     .api_key(std::env::var("NRFCLOUD_API_KEY").unwrap_or_default())
 ///     .rest_host("http://127.0.0.1:8080")
 ///     .timeout(Duration::from_secs(60))
-///     .retry(nrfcloud::RetryPolicy::default().max_attempts(6))
+///     .retry(nrfcloud::retry::RetryPolicy::default().max_attempts(6))
 ///     .build()?;
 /// # Ok::<(), nrfcloud::Error>(())
 /// ```
@@ -285,6 +288,7 @@ impl ClientBuilder {
         if let Some(message) = self.env_error {
             return Err(Error::config(message));
         }
+        self.credentials.check()?;
         #[cfg(feature = "jwt")]
         crate::auth::install_crypto_provider();
         let rest_base = base_url("REST host", &self.rest_host, self.insecure_http)?;
@@ -303,7 +307,7 @@ impl ClientBuilder {
         let inner = Inner::new()
             .with_authorizer(credentials.clone())
             .with_retry(self.retry, Arc::new(TokioTracing));
-        let raw = Raw {
+        let raw = Clients {
             rest: rest::Client::new_with_client(&rest_base, http.clone(), inner.clone()),
             provisioning: provisioning::Client::new_with_client(&provisioning_base, http, inner),
         };
@@ -377,7 +381,7 @@ fn without_userinfo(origin: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use crate::error::ErrorKind;
     use progenitor_client::ClientInfo;
 
     #[test]

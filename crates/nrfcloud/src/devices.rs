@@ -62,6 +62,12 @@ pub struct Devices {
 
 impl Client {
     /// The team's devices.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let devices = client.devices();
+    /// # }
+    /// ```
     pub fn devices(&self) -> Devices {
         Devices {
             client: self.clone(),
@@ -81,6 +87,13 @@ pub enum DeviceChange {
 
 impl Devices {
     /// Lists devices, optionally filtered.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let page = client.devices().list().tags(["field-test"]).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListDevices {
         ListDevices {
             client: self.client.clone(),
@@ -94,6 +107,14 @@ impl Devices {
     }
 
     /// Fetches one device and its version (for `If-Match`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let device = client.devices().get("nrf-352656100123456").send().await?;
+    /// println!("version {:?}", device.version());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, device_id: impl Into<String>) -> GetDevice {
         GetDevice {
             client: self.client.clone(),
@@ -102,11 +123,26 @@ impl Devices {
     }
 
     /// Renames a device.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// client.devices().rename("nrf-352656100123456", "Pallet tracker 7").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn rename(&self, device_id: impl Into<String>, name: impl Into<String>) -> UpdateDevice {
         self.update(device_id.into(), DeviceChange::Rename(name.into()))
     }
 
     /// Replaces a device's tags.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let tags = ["field-test", "warehouse"];
+    /// client.devices().set_tags("nrf-352656100123456", tags).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_tags<I, S>(&self, device_id: impl Into<String>, tags: I) -> UpdateDevice
     where
         I: IntoIterator<Item = S>,
@@ -126,6 +162,13 @@ impl Devices {
     }
 
     /// Deletes a device.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// client.devices().delete("nrf-352656100123456").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, device_id: impl Into<String>) -> DeleteDevice {
         DeleteDevice {
             client: self.client.clone(),
@@ -210,7 +253,7 @@ pub struct ListDevices {
 }
 
 crate::pagination::list_builder! {
-    ListDevices => Device, "ListDevices",
+    ListDevices => Device, "ListDevices", "client.devices().list()",
     /// Every device, page after page, as a lazy stream.
     ///
     /// ```no_run
@@ -228,24 +271,49 @@ crate::pagination::list_builder! {
 
 impl ListDevices {
     /// Only devices with any of these tags.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let req = client.devices().list().tags(["field-test"]);
+    /// # }
+    /// ```
     pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
         self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 
     /// Only these devices.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let ids = ["nrf-352656100123456", "nrf-352656100654321"];
+    /// let req = client.devices().list().device_ids(ids);
+    /// # }
+    /// ```
     pub fn device_ids<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
         self.device_ids = Some(ids.into_iter().map(Into::into).collect());
         self
     }
 
     /// Only devices whose name resembles this.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let req = client.devices().list().name_fuzzy("pallet");
+    /// # }
+    /// ```
     pub fn name_fuzzy(mut self, name: impl Into<String>) -> Self {
         self.name_fuzzy = Some(name.into());
         self
     }
 
     /// Include each device's state (shadow).
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let req = client.devices().list().include_state(true);
+    /// # }
+    /// ```
     pub fn include_state(mut self, include: bool) -> Self {
         self.include_state = Some(include);
         self
@@ -303,6 +371,16 @@ pub struct GetDevice {
 impl GetDevice {
     /// The device and its version: the `ETag` header, else `$meta.version`, else
     /// `state.version` (see [`crate::version`]).
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use nrfcloud::devices::DeviceExt;
+    /// let device = client.devices().get("nrf-352656100123456").send().await?;
+    /// let (device, version) = device.into_parts();
+    /// println!("{} is at version {version:?}", device.id());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<Versioned<Device>> {
         let call = self.client.call(ops::rest::FETCH_DEVICE);
         check_id(call.operation(), &self.device_id)?;
@@ -328,12 +406,35 @@ pub struct UpdateDevice {
 impl UpdateDevice {
     /// Update only if the device is still at `version`; otherwise the update fails with
     /// [`Error::is_precondition_failed`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.devices();
+    /// let device = devices.get("nrf-352656100123456").send().await?;
+    /// if let Some(version) = device.version() {
+    ///     let rename = devices.rename("nrf-352656100123456", "Pallet tracker 7");
+    ///     rename.if_match(version).send().await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn if_match(mut self, version: impl Into<Etag>) -> Self {
         self.if_match = Some(version.into());
         self
     }
 
     /// Sends the update.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let update = client.devices().set_tags("nrf-352656100123456", ["field-test"]);
+    /// match update.if_match("\"7\"").send().await {
+    ///     Err(e) if e.is_precondition_failed() => println!("changed meanwhile; read it again"),
+    ///     other => other?,
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<()> {
         let if_match = self.if_match.map(|v| v.as_str().to_owned());
         match self.change {
@@ -375,12 +476,30 @@ pub struct DeleteDevice {
 
 impl DeleteDevice {
     /// Delete only if the device is still at `version`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.devices();
+    /// let device = devices.get("nrf-352656100123456").send().await?;
+    /// if let Some(version) = device.version() {
+    ///     devices.delete("nrf-352656100123456").if_match(version).send().await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn if_match(mut self, version: impl Into<Etag>) -> Self {
         self.if_match = Some(version.into());
         self
     }
 
     /// Deletes the device.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// client.devices().delete("nrf-352656100123456").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<()> {
         let call = self.client.call(ops::rest::DELETE_DEVICE);
         let mut request = call.raw.delete_device().device_id(self.device_id);

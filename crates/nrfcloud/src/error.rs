@@ -107,7 +107,7 @@ impl Error {
     }
 
     /// Whether trying again later may succeed: 429, 502, 503, 504, timeouts and connection
-    /// failures. Idempotent calls were already retried by the client's [`crate::RetryPolicy`].
+    /// failures. Idempotent calls were already retried by the client's [`crate::retry::RetryPolicy`].
     pub fn is_retryable(&self) -> bool {
         match self.kind() {
             ErrorKind::Api(e) => matches!(e.status.as_u16(), 429 | 502 | 503 | 504),
@@ -245,18 +245,51 @@ impl StdError for Error {
 #[non_exhaustive]
 pub struct ApiError {
     /// The operation, e.g. `FetchDevice`.
-    pub operation: &'static str,
+    pub(crate) operation: &'static str,
     /// The HTTP status.
-    pub status: StatusCode,
+    pub(crate) status: StatusCode,
     /// The nRF error code (`code` of the body).
-    pub nrf_code: Option<u32>,
+    pub(crate) nrf_code: Option<u32>,
     /// The `message` of the body.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
     /// The request id from the response headers.
-    pub request_id: Option<String>,
+    pub(crate) request_id: Option<String>,
     /// The raw body (cut to 2 KiB) when it was not the usual `{code, message}`, e.g. an empty
     /// body or a gateway's HTML page.
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
+}
+
+impl ApiError {
+    /// The operation, e.g. `FetchDevice`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The nRF error code (`code` of the body).
+    pub fn nrf_code(&self) -> Option<u32> {
+        self.nrf_code
+    }
+
+    /// The `message` of the body.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The request id from the response headers.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The raw body (cut to 2 KiB) when it was not the usual `{code, message}`, e.g. an
+    /// empty body or a gateway's HTML page.
+    pub fn body(&self) -> Option<&str> {
+        self.body.as_deref()
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -365,10 +398,22 @@ pub enum TransportKind {
 #[non_exhaustive]
 pub struct TransportError {
     /// The operation, e.g. `FetchDevice`.
-    pub operation: &'static str,
+    pub(crate) operation: &'static str,
     /// What failed.
-    pub kind: TransportKind,
+    pub(crate) kind: TransportKind,
     source: Box<dyn StdError + Send + Sync>,
+}
+
+impl TransportError {
+    /// The operation, e.g. `FetchDevice`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// What failed.
+    pub fn kind(&self) -> TransportKind {
+        self.kind
+    }
 }
 
 impl fmt::Display for TransportError {
@@ -394,16 +439,44 @@ impl StdError for TransportError {
 #[non_exhaustive]
 pub struct DecodeError {
     /// The operation, e.g. `ListDevices`.
-    pub operation: &'static str,
+    pub(crate) operation: &'static str,
     /// The HTTP status of the response, when known.
-    pub status: Option<StatusCode>,
+    pub(crate) status: Option<StatusCode>,
     /// Where in the JSON document decoding failed, e.g. `items[3].$meta.createdAt`.
-    pub path: String,
+    pub(crate) path: String,
     /// The request id from the response headers.
-    pub request_id: Option<String>,
+    pub(crate) request_id: Option<String>,
     /// The raw body, cut to 2 KiB.
-    pub body: String,
+    pub(crate) body: String,
     source: Box<dyn StdError + Send + Sync>,
+}
+
+impl DecodeError {
+    /// The operation, e.g. `ListDevices`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP status of the response, when known.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
+    }
+
+    /// Where in the JSON document decoding failed, e.g. `items[3].$meta.createdAt`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The request id from the response headers.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The raw body, cut to 2 KiB. It can hold secrets (a success body of
+    /// GenerateServiceKeyAndToken holds a private key): read it deliberately.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
 }
 
 impl fmt::Debug for DecodeError {
@@ -470,9 +543,21 @@ pub(crate) fn decode<T: DeserializeOwned>(
 #[non_exhaustive]
 pub struct InvalidRequest {
     /// The operation, e.g. `UpdateDeviceName`.
-    pub operation: &'static str,
+    pub(crate) operation: &'static str,
     /// What is wrong.
-    pub message: String,
+    pub(crate) message: String,
+}
+
+impl InvalidRequest {
+    /// The operation, e.g. `UpdateDeviceName`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// What is wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 /// The client could not be configured.
@@ -481,9 +566,16 @@ pub struct InvalidRequest {
 #[non_exhaustive]
 pub struct ConfigError {
     /// What is wrong.
-    pub message: String,
+    pub(crate) message: String,
     #[source]
     source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl ConfigError {
+    /// What is wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl ConfigError {

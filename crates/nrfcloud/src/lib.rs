@@ -21,7 +21,7 @@
 //! * [`devices`], [`bulk_ops`], [`account`], [`provisioning`]: resource handles;
 //! * [`bulk`]: bulk CSV claiming, onboarding and key registration (validate, chunk, send,
 //!   follow, report, resume);
-//! * [`Error`], [`Page`], [`Versioned`], [`RetryPolicy`]: what every call shares;
+//! * [`Error`] ([`error`]), [`pagination`], [`version`], [`retry`]: what every call shares;
 //! * [`raw`]: the generated clients, reachable with the same configuration via [`Client::raw`].
 
 pub mod account;
@@ -40,13 +40,16 @@ mod open_enum;
 pub mod pagination;
 mod paths;
 pub mod provisioning;
-mod retry;
+pub mod retry;
 pub mod version;
 
-pub use client::{Client, ClientBuilder, DEFAULT_PROVISIONING_HOST, DEFAULT_REST_HOST, Raw};
-pub use error::{Error, ErrorKind, Result};
-pub use nrfcloud_api as raw;
-pub use nrfcloud_api::rest::types;
-pub use pagination::Page;
-pub use retry::RetryPolicy;
-pub use version::{Etag, Versioned};
+pub use client::{Client, ClientBuilder};
+pub use error::{Error, Result};
+
+/// The generated clients (the `nrfcloud-api` crate), and [`Clients`](raw::Clients), the pair
+/// [`Client::raw`] returns: configured with the client's hosts, credentials, timeouts and
+/// retries, for operations the facade does not wrap.
+pub mod raw {
+    pub use crate::client::Clients;
+    pub use nrfcloud_api::*;
+}

@@ -25,32 +25,72 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// A page of `items`, followed by the page that `next_token` fetches (if any).
+    ///
+    /// ```
+    /// use nrfcloud::pagination::Page;
+    /// let page = Page::new(vec!["nrf-352656100123456"], Some("eyJvZmZzZXQiOjF9".to_owned()));
+    /// assert!(!page.is_last());
+    /// ```
     pub fn new(items: Vec<T>, next_token: Option<String>) -> Self {
         Self { items, next_token }
     }
 
     /// The items of this page.
+    ///
+    /// ```
+    /// # let page = nrfcloud::pagination::Page::new(vec!["nrf-352656100123456"], None);
+    /// for device_id in page.items() {
+    ///     println!("{device_id}");
+    /// }
+    /// ```
     pub fn items(&self) -> &[T] {
         &self.items
     }
 
     /// The items, by value.
+    ///
+    /// ```
+    /// # let page = nrfcloud::pagination::Page::new(vec!["nrf-352656100123456"], None);
+    /// let device_ids: Vec<&str> = page.into_items();
+    /// assert_eq!(device_ids, ["nrf-352656100123456"]);
+    /// ```
     pub fn into_items(self) -> Vec<T> {
         self.items
     }
 
     /// The token that fetches the next page (pass it to the list builder's `page_token`);
     /// `None` on the last page.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let page = client.devices().list().send().await?;
+    /// if let Some(token) = page.next_token() {
+    ///     let next = client.devices().list().page_token(token).send().await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn next_token(&self) -> Option<&str> {
         self.next_token.as_deref()
     }
 
     /// Whether this is the last page.
+    ///
+    /// ```
+    /// # use nrfcloud::pagination::Page;
+    /// assert!(Page::new(vec!["nrf-352656100123456"], None).is_last());
+    /// ```
     pub fn is_last(&self) -> bool {
         self.next_token.is_none()
     }
 
     /// Items and next token.
+    ///
+    /// ```
+    /// # let page = nrfcloud::pagination::Page::new(vec!["nrf-352656100123456"], None);
+    /// let (device_ids, next_token) = page.into_parts();
+    /// assert!(next_token.is_none());
+    /// ```
     pub fn into_parts(self) -> (Vec<T>, Option<String>) {
         (self.items, self.next_token)
     }
@@ -98,26 +138,53 @@ paginated! {
 
 /// Adds `page_limit`, `page_token`, `send` and `stream` to a list builder that has the fields
 /// `page_limit: Option<u32>` and `page_token: Option<String>` and an
-/// `async fn fetch(self, token: Option<String>) -> Result<Page<Item>>`. The doc comments given
-/// go on `stream`.
+/// `async fn fetch(self, token: Option<String>) -> Result<Page<Item>>`.
+///
+/// `$list` is the expression that makes the builder from a `client: nrfcloud::Client`, as a
+/// string literal (e.g. `"client.devices().list()"`): the examples of `page_limit`,
+/// `page_token` and `send` are written with it. The doc comments given go on `stream`.
 macro_rules! list_builder {
-    ($builder:ty => $item:ty, $operation:literal, $(#[$stream_doc:meta])*) => {
+    ($builder:ty => $item:ty, $operation:literal, $list:literal, $(#[$stream_doc:meta])*) => {
         impl $builder {
             /// Items per page (the service's own default and maximum apply).
+            ///
+            /// ```no_run
+            /// # fn f(client: nrfcloud::Client) {
+            #[doc = concat!(" let req = ", $list, ".page_limit(50);")]
+            /// # }
+            /// ```
             pub fn page_limit(mut self, limit: u32) -> Self {
                 self.page_limit = Some(limit);
                 self
             }
 
-            /// Start at the page this token (from [`Page::next_token`](crate::Page::next_token))
-            /// fetches.
+            /// Start at the page this token (from
+            /// [`Page::next_token`](crate::pagination::Page::next_token)) fetches.
+            ///
+            /// ```no_run
+            /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+            #[doc = concat!(" let first = ", $list, ".page_limit(50).send().await?;")]
+            /// if let Some(token) = first.next_token() {
+            #[doc = concat!("     let second = ", $list, ".page_token(token).send().await?;")]
+            /// }
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn page_token(mut self, token: impl Into<String>) -> Self {
                 self.page_token = Some(token.into());
                 self
             }
 
             /// One page.
-            pub async fn send(self) -> $crate::Result<$crate::Page<$item>> {
+            ///
+            /// ```no_run
+            /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+            #[doc = concat!(" let page = ", $list, ".send().await?;")]
+            /// println!("{} items, last page: {}", page.items().len(), page.is_last());
+            /// # Ok(())
+            /// # }
+            /// ```
+            pub async fn send(self) -> $crate::Result<$crate::pagination::Page<$item>> {
                 let token = self.page_token.clone();
                 self.fetch(token).await
             }
@@ -336,7 +403,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [1, 2, 3]
         );
-        let crate::ErrorKind::Decode(e) = all[3].as_ref().unwrap_err().kind() else {
+        let crate::error::ErrorKind::Decode(e) = all[3].as_ref().unwrap_err().kind() else {
             panic!("{:?}", all[3])
         };
         assert_eq!(
@@ -364,7 +431,7 @@ mod tests {
         });
         let all: Vec<Result<u32>> = s.collect().await;
         assert_eq!(all.len(), 1);
-        let crate::ErrorKind::Decode(e) = all[0].as_ref().unwrap_err().kind() else {
+        let crate::error::ErrorKind::Decode(e) = all[0].as_ref().unwrap_err().kind() else {
             panic!("{:?}", all[0])
         };
         assert_eq!(e.path, "pageNextToken");

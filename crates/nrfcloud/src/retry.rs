@@ -1,7 +1,10 @@
+//! When requests are sent again: [`RetryPolicy`], set with
+//! [`ClientBuilder::retry`](crate::ClientBuilder::retry).
+//!
 //! Retries run inside the raw client's hooks (`nrfcloud_api::retry`), so `client.raw()` retries
 //! exactly like the facade. This module gives them tokio's timer and reports each attempt as a
 //! `tracing` event (operation, attempt, status; never headers or bodies), and hands each call's
-//! response head to the call in progress ([`crate::call`]).
+//! response head and each attempt to the call in progress.
 
 use std::{future::Future, pin::Pin, time::Duration};
 

@@ -1,9 +1,23 @@
 //! Optimistic concurrency: the version a read returns, sent back as `If-Match` on updates.
 //!
-//! Where the version comes from is \[CONFLICT\] in the sources (provisioning-api.md §6.4): the
-//! REST overview says single-resource GETs expose it as the `ETag` header and that it equals
-//! `$meta.version`; the REST document's `$meta` has no `version`, and observed devices carry a
-//! numeric `state.version`. All three are read, in that order.
+//! A single-resource read takes the version from the `ETag` header, else from `$meta.version`,
+//! else from `state.version` of the body, in that order.
+//!
+//! ```no_run
+//! # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+//! let devices = client.devices();
+//! let device = devices.get("nrf-352656100123456").send().await?;
+//! if let Some(version) = device.version() {
+//!     devices.set_tags("nrf-352656100123456", ["field-test"]).if_match(version).send().await?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+// [CONFLICT] provisioning-api.md §6.4: where the version comes from. The REST overview says
+// single-resource GETs expose it as the `ETag` header and that it equals `$meta.version`; the
+// REST document's `$meta` has no `version`, and observed devices carry a numeric
+// `state.version`. All three are read, in that order.
 
 use std::{fmt, ops::Deref};
 
@@ -17,11 +31,21 @@ pub struct Etag(String);
 
 impl Etag {
     /// A version as the server gave it (an `ETag` value, or `$meta.version`).
+    ///
+    /// ```
+    /// use nrfcloud::version::Etag;
+    /// let version = Etag::new("\"7\"");
+    /// ```
     pub fn new(version: impl Into<String>) -> Self {
         Self(version.into())
     }
 
     /// The value sent in `If-Match`.
+    ///
+    /// ```
+    /// # use nrfcloud::version::Etag;
+    /// assert_eq!(Etag::new("7").as_str(), "7");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -65,21 +89,53 @@ impl<T> Versioned<T> {
     }
 
     /// The value.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use nrfcloud::devices::DeviceExt;
+    /// let device = client.devices().get("nrf-352656100123456").send().await?;
+    /// println!("{}", device.value().id());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn value(&self) -> &T {
         &self.value
     }
 
     /// Its version, when the server exposed one.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let device = client.devices().get("nrf-352656100123456").send().await?;
+    /// println!("version {:?}", device.version().map(|v| v.as_str()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn version(&self) -> Option<&Etag> {
         self.version.as_ref()
     }
 
     /// The value, without its version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let device = client.devices().get("nrf-352656100123456").send().await?.into_inner();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_inner(self) -> T {
         self.value
     }
 
     /// Value and version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let device = client.devices().get("nrf-352656100123456").send().await?;
+    /// let (device, version) = device.into_parts();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_parts(self) -> (T, Option<Etag>) {
         (self.value, self.version)
     }

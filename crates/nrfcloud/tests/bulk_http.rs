@@ -13,8 +13,8 @@ use std::{
 };
 
 use nrfcloud::{
-    ErrorKind,
     bulk::{BulkErrorKind, RowOutcome},
+    error::ErrorKind,
 };
 use serde_json::json;
 use wiremock::{

@@ -16,8 +16,8 @@ use bulk_support::{
 };
 use futures::TryStreamExt;
 use nrfcloud::{
-    ErrorKind,
     bulk::{BulkErrorKind, InvalidRows, RowOutcome},
+    error::ErrorKind,
 };
 use nrfcloud_sim::{Faults, Simulator};
 

@@ -20,9 +20,11 @@ use std::{
 
 use futures::TryStreamExt;
 use nrfcloud::{
-    Client, ClientBuilder, Error, ErrorKind, RetryPolicy,
+    Client, ClientBuilder, Error,
     devices::DeviceChange,
+    error::ErrorKind,
     provisioning::{Command as ProvisioningCommand, RuleSpec, TagPaths},
+    retry::RetryPolicy,
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -145,9 +147,9 @@ fn check<T: std::fmt::Debug>(what: &str, result: Result<T, Error>) {
     if let Err(e) = &result {
         if let ErrorKind::Api(api) = e.kind() {
             assert!(
-                !matches!(api.status.as_u16(), 400 | 401 | 404 | 405 | 415 | 422),
+                !matches!(api.status().as_u16(), 400 | 401 | 404 | 405 | 415 | 422),
                 "{what}: Prism rejected the request: {e} {:?}",
-                api.body
+                api.body()
             );
         }
         assert!(

@@ -6,7 +6,7 @@ mod common;
 use std::{io::Cursor, time::Duration};
 
 use common::client;
-use nrfcloud::{ErrorKind, bulk::RowOutcome};
+use nrfcloud::{bulk::RowOutcome, error::ErrorKind};
 use serde_json::json;
 use wiremock::{
     Mock, MockServer, ResponseTemplate,

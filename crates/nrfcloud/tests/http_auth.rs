@@ -7,8 +7,8 @@ use common::{API_KEY, client};
 use common::{builder, device, key};
 #[cfg(feature = "jwt")]
 use nrfcloud::{
-    ErrorKind,
     auth::{AuthError, DeviceJwt},
+    error::ErrorKind,
 };
 use serde_json::json;
 use wiremock::{

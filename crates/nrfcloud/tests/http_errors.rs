@@ -3,7 +3,9 @@
 mod common;
 
 use common::{client, device};
-use nrfcloud::{ErrorKind, devices::DeviceExt, provisioning::ClaimVerdict, types::Device};
+use nrfcloud::{
+    devices::DeviceExt, error::ErrorKind, provisioning::ClaimVerdict, raw::rest::types::Device,
+};
 use serde_json::json;
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
@@ -76,10 +78,10 @@ async fn a_body_out_of_shape_where_it_is_read_reports_the_json_path() {
     let ErrorKind::Decode(d) = e.kind() else {
         panic!("{e:?}")
     };
-    assert_eq!(d.operation, "ListDevices");
+    assert_eq!(d.operation(), "ListDevices");
     assert_eq!(e.status().unwrap().as_u16(), 200);
     assert_eq!(e.request_id(), Some("r-9"));
-    assert_eq!(d.path, "items");
+    assert_eq!(d.path(), "items");
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{builder, client, device};
-use nrfcloud::RetryPolicy;
+use nrfcloud::retry::RetryPolicy;
 use serde_json::json;
 use wiremock::{
     Mock, MockServer, ResponseTemplate,

@@ -38,7 +38,6 @@ fn minted() -> Vec<(&'static str, Minted)> {
     let service = ServiceJwt::new(key("ec-p256-pkcs8.der"), TEAM)
         .unwrap()
         .device_id("nrf-352656100123456")
-        .unwrap()
         .token()
         .unwrap();
     let app = ApplicationJwt::new(
@@ -47,7 +46,6 @@ fn minted() -> Vec<(&'static str, Minted)> {
     )
     .unwrap()
     .ttl(Duration::from_secs(120))
-    .unwrap()
     .token()
     .unwrap();
     vec![

@@ -65,19 +65,17 @@ fn check_id(what: &str, id: &str) -> Result<(), AuthError> {
 /// `Duration::MAX` the time arithmetic would overflow.
 pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(366 * 24 * 3600);
 
-fn positive(ttl: Duration) -> Result<Duration, AuthError> {
+fn positive(ttl: Duration) -> Result<Duration, String> {
     if ttl < Duration::from_secs(1) {
-        return Err(AuthError::InvalidClaim {
-            reason: format!("a token lifetime of {ttl:?} is too short (at least 1 s)"),
-        });
+        return Err(format!(
+            "a token lifetime of {ttl:?} is too short (at least 1 s)"
+        ));
     }
     if ttl > MAX_TOKEN_TTL {
-        return Err(AuthError::InvalidClaim {
-            reason: format!(
-                "a token lifetime of {} s is too long (at most 366 days)",
-                ttl.as_secs()
-            ),
-        });
+        return Err(format!(
+            "a token lifetime of {} s is too long (at most 366 days)",
+            ttl.as_secs()
+        ));
     }
     Ok(ttl)
 }
@@ -104,6 +102,8 @@ struct Es256 {
     ttl: Duration,
     clock: Arc<dyn Clock>,
     cache: Mutex<Option<Cached>>,
+    /// Why a setting cannot make a token (setters never fail; `token()` reports it).
+    invalid: Option<String>,
 }
 
 impl Es256 {
@@ -115,7 +115,24 @@ impl Es256 {
             ttl,
             clock: Arc::new(SystemClock),
             cache: Mutex::new(None),
+            invalid: None,
         })
+    }
+
+    fn set_ttl(&mut self, ttl: Duration) {
+        match positive(ttl) {
+            Ok(ttl) => self.ttl = ttl,
+            Err(e) => self.invalid = Some(e.to_string()),
+        }
+    }
+
+    fn check(&self) -> Result<(), AuthError> {
+        match &self.invalid {
+            Some(reason) => Err(AuthError::InvalidClaim {
+                reason: reason.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The cached token, or a new one when the cached one is within the refresh margin of its
@@ -125,6 +142,7 @@ impl Es256 {
         &self,
         claims: impl FnOnce(u64, u64) -> C,
     ) -> Result<SecretString, AuthError> {
+        self.check()?;
         let now = unix(self.clock.now());
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = cache.as_ref().filter(|c| now < c.refresh_at) {
@@ -147,8 +165,7 @@ impl Es256 {
     }
 }
 
-/// An ES256 device JWT: `sub` = the device id, `iat`, `exp`, no `aud` (provisioning-api.md
-/// §5.2). Accepted by the device-facing REST operations (FetchDevice, UpdateDeviceState, the
+/// An ES256 device JWT: `sub` = the device id, `iat`, `exp`, no `aud`. Accepted by the device-facing REST operations (FetchDevice, UpdateDeviceState, the
 /// location services, …).
 ///
 /// `iat` is set 60 s in the past for clock skew; tokens are cached and re-minted shortly before
@@ -184,10 +201,20 @@ impl DeviceJwt {
         })
     }
 
-    /// Token lifetime (`exp` − now).
-    pub fn ttl(mut self, ttl: Duration) -> Result<Self, AuthError> {
-        self.signer.ttl = positive(ttl)?;
-        Ok(self)
+    /// Token lifetime (`exp` − now), from 1 s to [`MAX_TOKEN_TTL`]; [`token`](Self::token)
+    /// (and a client given this signer, at `build()`) refuses any other.
+    ///
+    /// ```
+    /// # use nrfcloud::auth::{DeviceJwt, PrivateKey};
+    /// # fn f(key: PrivateKey) -> Result<(), nrfcloud::auth::AuthError> {
+    /// let jwt = DeviceJwt::new(key, "nrf-352656100123456")?
+    ///     .ttl(std::time::Duration::from_secs(300));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.signer.set_ttl(ttl);
+        self
     }
 
     /// Replaces the system clock (tests).
@@ -201,7 +228,18 @@ impl DeviceJwt {
         &self.device_id
     }
 
+    pub(crate) fn check(&self) -> Result<(), AuthError> {
+        self.signer.check()
+    }
+
     /// A valid token, from the cache when it is not close to expiry.
+    ///
+    /// ```no_run
+    /// use nrfcloud::auth::{DeviceJwt, ExposeSecret, PrivateKey};
+    /// let jwt = DeviceJwt::new(PrivateKey::from_file("device.pem")?, "nrf-352656100123456")?;
+    /// let bearer = format!("Bearer {}", jwt.token()?.expose_secret());
+    /// # Ok::<(), nrfcloud::auth::AuthError>(())
+    /// ```
     pub fn token(&self) -> Result<SecretString, AuthError> {
         self.signer.token(|iat, exp| DeviceClaims {
             sub: &self.device_id,
@@ -221,7 +259,7 @@ impl fmt::Debug for DeviceJwt {
 }
 
 /// An ES256 service-key ("proxy") JWT: `aud` = the team id, optional `sub` = a device id,
-/// `iat`, `exp` (provisioning-api.md §5.3), signed with the key from
+/// `iat`, `exp`, signed with the key from
 /// GenerateServiceKeyAndToken. Cached like [`DeviceJwt`]; default lifetime: 1 hour.
 pub struct ServiceJwt {
     team_id: String,
@@ -240,6 +278,15 @@ struct ServiceClaims<'a> {
 
 impl ServiceJwt {
     /// A signer for team `team_id` (the account's `team.tenantId`) with the service key.
+    ///
+    /// ```no_run
+    /// # async fn f(client: nrfcloud::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use nrfcloud::auth::{PrivateKey, ServiceJwt};
+    /// let team = client.account().team_id().await?;
+    /// let jwt = ServiceJwt::new(PrivateKey::from_file("service-key.pem")?, team)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(key: PrivateKey, team_id: impl Into<String>) -> Result<Self, AuthError> {
         let team_id = team_id.into();
         check_id("team id", &team_id)?;
@@ -250,23 +297,45 @@ impl ServiceJwt {
         })
     }
 
-    /// Restricts the token to one device (`sub`).
-    pub fn device_id(mut self, device_id: impl Into<String>) -> Result<Self, AuthError> {
+    /// Restricts the token to one device (`sub`); an id outside
+    /// `^[a-zA-Z0-9:_-]{1,128}$` is refused by [`token`](Self::token).
+    ///
+    /// ```
+    /// # use nrfcloud::auth::{PrivateKey, ServiceJwt};
+    /// # fn f(key: PrivateKey) -> Result<(), nrfcloud::auth::AuthError> {
+    /// let jwt = ServiceJwt::new(key, "a1b2c3d4-0000-4000-8000-000000000001")?
+    ///     .device_id("nrf-352656100123456");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn device_id(mut self, device_id: impl Into<String>) -> Self {
         let device_id = device_id.into();
-        check_id("device id", &device_id)?;
+        if let Err(e) = check_id("device id", &device_id) {
+            self.signer.invalid = Some(e.to_string());
+        }
         self.device_id = Some(device_id);
         *self
             .signer
             .cache
             .get_mut()
             .unwrap_or_else(|e| e.into_inner()) = None;
-        Ok(self)
+        self
     }
 
-    /// Token lifetime (`exp` − now).
-    pub fn ttl(mut self, ttl: Duration) -> Result<Self, AuthError> {
-        self.signer.ttl = positive(ttl)?;
-        Ok(self)
+    /// Token lifetime (`exp` − now), from 1 s to [`MAX_TOKEN_TTL`]; [`token`](Self::token)
+    /// (and a client given this signer, at `build()`) refuses any other.
+    ///
+    /// ```
+    /// # use nrfcloud::auth::{DeviceJwt, PrivateKey};
+    /// # fn f(key: PrivateKey) -> Result<(), nrfcloud::auth::AuthError> {
+    /// let jwt = DeviceJwt::new(key, "nrf-352656100123456")?
+    ///     .ttl(std::time::Duration::from_secs(300));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.signer.set_ttl(ttl);
+        self
     }
 
     /// Replaces the system clock (tests).
@@ -275,7 +344,19 @@ impl ServiceJwt {
         self
     }
 
+    pub(crate) fn check(&self) -> Result<(), AuthError> {
+        self.signer.check()
+    }
+
     /// A valid token, from the cache when it is not close to expiry.
+    ///
+    /// ```no_run
+    /// use nrfcloud::auth::{ExposeSecret, PrivateKey, ServiceJwt};
+    /// let key = PrivateKey::from_file("service-key.pem")?;
+    /// let jwt = ServiceJwt::new(key, "a1b2c3d4-0000-4000-8000-000000000001")?;
+    /// println!("{}", jwt.token()?.expose_secret());
+    /// # Ok::<(), nrfcloud::auth::AuthError>(())
+    /// ```
     pub fn token(&self) -> Result<SecretString, AuthError> {
         self.signer.token(|iat, exp| ServiceClaims {
             aud: &self.team_id,
@@ -296,7 +377,7 @@ impl fmt::Debug for ServiceJwt {
     }
 }
 
-/// An RS256 application JWT in the Vonage/Nexmo form (provisioning-api.md §5.6): header
+/// An RS256 application JWT in the Vonage/Nexmo form: header
 /// `{"alg":"RS256","typ":"JWT"}`, claims `application_id`, `iat`, `jti` (a new UUID v4 per
 /// token), `nbf`, `exp`, and optionally `sub` and `acl`.
 ///
@@ -310,6 +391,7 @@ pub struct ApplicationJwt {
     sub: Option<String>,
     acl: Option<serde_json::Value>,
     clock: Arc<dyn Clock>,
+    invalid: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -332,6 +414,13 @@ impl ApplicationJwt {
     pub const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
 
     /// A signer for `application_id` with the application's RSA key.
+    ///
+    /// ```no_run
+    /// use nrfcloud::auth::{ApplicationJwt, PrivateKey};
+    /// let key = PrivateKey::from_file("application.pem")?;
+    /// let jwt = ApplicationJwt::new(key, "aaaaaaaa-bbbb-cccc-dddd-0123456789ab")?;
+    /// # Ok::<(), nrfcloud::auth::AuthError>(())
+    /// ```
     pub fn new(key: PrivateKey, application_id: impl Into<String>) -> Result<Self, AuthError> {
         key.rs256()?;
         install_crypto_provider();
@@ -348,21 +437,30 @@ impl ApplicationJwt {
             sub: None,
             acl: None,
             clock: Arc::new(SystemClock),
+            invalid: None,
         })
     }
 
-    /// Token lifetime, between [`Self::MIN_TTL`] and [`Self::MAX_TTL`].
-    pub fn ttl(mut self, ttl: Duration) -> Result<Self, AuthError> {
-        if !(Self::MIN_TTL..=Self::MAX_TTL).contains(&ttl) {
-            return Err(AuthError::InvalidClaim {
-                reason: format!(
-                    "an application token must expire between 30 s and 24 h after it is issued, not after {} s",
-                    ttl.as_secs()
-                ),
-            });
-        }
+    /// Token lifetime, between [`Self::MIN_TTL`] and [`Self::MAX_TTL`];
+    /// [`token`](Self::token) refuses any other.
+    ///
+    /// ```
+    /// # use nrfcloud::auth::{ApplicationJwt, PrivateKey};
+    /// # fn f(key: PrivateKey) -> Result<(), nrfcloud::auth::AuthError> {
+    /// let jwt = ApplicationJwt::new(key, "aaaaaaaa-bbbb-cccc-dddd-0123456789ab")?
+    ///     .ttl(std::time::Duration::from_secs(3600));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.invalid = (!(Self::MIN_TTL..=Self::MAX_TTL).contains(&ttl)).then(|| {
+            format!(
+                "an application token must expire between 30 s and 24 h after it is issued, not after {} s",
+                ttl.as_secs()
+            )
+        });
         self.ttl = ttl;
-        Ok(self)
+        self
     }
 
     /// The `sub` claim (a Client SDK user name).
@@ -384,7 +482,20 @@ impl ApplicationJwt {
     }
 
     /// A new token.
+    ///
+    /// ```no_run
+    /// use nrfcloud::auth::{ApplicationJwt, ExposeSecret, PrivateKey};
+    /// let key = PrivateKey::from_file("application.pem")?;
+    /// let jwt = ApplicationJwt::new(key, "aaaaaaaa-bbbb-cccc-dddd-0123456789ab")?.subject("alice");
+    /// println!("{}", jwt.token()?.expose_secret());
+    /// # Ok::<(), nrfcloud::auth::AuthError>(())
+    /// ```
     pub fn token(&self) -> Result<SecretString, AuthError> {
+        if let Some(reason) = &self.invalid {
+            return Err(AuthError::InvalidClaim {
+                reason: reason.clone(),
+            });
+        }
         let iat = unix(self.clock.now());
         let claims = ApplicationClaims {
             application_id: &self.application_id,
@@ -467,7 +578,6 @@ pub(crate) mod tests {
         let jwt = DeviceJwt::new(ec_key(), "nrf-352656100123456")
             .unwrap()
             .ttl(Duration::from_secs(300))
-            .unwrap()
             .clock(clock.clone());
         let (header, claims) = parts(&jwt.token().unwrap());
         assert_eq!(header["alg"], "ES256");
@@ -484,11 +594,13 @@ pub(crate) mod tests {
             let e = DeviceJwt::new(ec_key(), "dev-1")
                 .unwrap()
                 .ttl(ttl)
+                .token()
                 .unwrap_err();
             assert!(e.to_string().contains("too long (at most 366 days)"), "{e}");
             let e = ServiceJwt::new(ec_key(), "team")
                 .unwrap()
                 .ttl(ttl)
+                .token()
                 .unwrap_err();
             assert!(e.to_string().contains("too long (at most 366 days)"), "{e}");
         }
@@ -496,7 +608,6 @@ pub(crate) mod tests {
         let jwt = DeviceJwt::new(ec_key(), "dev-1")
             .unwrap()
             .ttl(MAX_TOKEN_TTL)
-            .unwrap()
             .clock(clock);
         let exp = parts(&jwt.token().unwrap()).1["exp"].as_u64().unwrap();
         assert_eq!(exp, 1_700_000_000 + MAX_TOKEN_TTL.as_secs());
@@ -508,7 +619,6 @@ pub(crate) mod tests {
         let jwt = DeviceJwt::new(ec_key(), "dev-1")
             .unwrap()
             .ttl(Duration::from_secs(600))
-            .unwrap()
             .clock(clock.clone());
         let first = jwt.token().unwrap();
         clock.advance(Duration::from_secs(539));
@@ -526,7 +636,6 @@ pub(crate) mod tests {
         let jwt = DeviceJwt::new(ec_key(), "dev-1")
             .unwrap()
             .ttl(Duration::from_secs(50))
-            .unwrap()
             .clock(clock.clone());
         let first = jwt.token().unwrap();
         clock.advance(Duration::from_secs(39));
@@ -547,7 +656,7 @@ pub(crate) mod tests {
             claims,
             serde_json::json!({"aud": team, "iat": 1_999_940u64, "exp": 2_003_600u64})
         );
-        let jwt = jwt.device_id("nrf-1").unwrap();
+        let jwt = jwt.device_id("nrf-1");
         assert_eq!(parts(&jwt.token().unwrap()).1["sub"], "nrf-1");
     }
 
@@ -582,11 +691,12 @@ pub(crate) mod tests {
     #[test]
     fn application_lifetime_bounds() {
         let jwt = || ApplicationJwt::new(rsa_key(), "app").unwrap();
-        assert!(jwt().ttl(Duration::from_secs(29)).is_err());
-        assert!(jwt().ttl(Duration::from_secs(30)).is_ok());
-        assert!(jwt().ttl(Duration::from_secs(86_400)).is_ok());
+        assert!(jwt().ttl(Duration::from_secs(29)).token().is_err());
+        assert!(jwt().ttl(Duration::from_secs(30)).token().is_ok());
+        assert!(jwt().ttl(Duration::from_secs(86_400)).token().is_ok());
         let e = jwt()
             .ttl(Duration::from_secs(86_401))
+            .token()
             .unwrap_err()
             .to_string();
         assert!(e.contains("between 30 s and 24 h"), "{e}");
@@ -625,6 +735,7 @@ pub(crate) mod tests {
             DeviceJwt::new(ec_key(), "d")
                 .unwrap()
                 .ttl(Duration::ZERO)
+                .token()
                 .is_err()
         );
     }

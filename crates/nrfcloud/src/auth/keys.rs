@@ -27,7 +27,7 @@ const MIN_RSA_BITS: usize = 2048;
 /// What a [`PrivateKey`] is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum KeyKind {
+pub enum KeyType {
     /// An EC key on P-256 (prime256v1): signs ES256.
     P256,
     /// An RSA key of this many bits: signs RS256.
@@ -37,11 +37,11 @@ pub enum KeyKind {
     },
 }
 
-impl fmt::Display for KeyKind {
+impl fmt::Display for KeyType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyKind::P256 => f.write_str("an EC P-256 key"),
-            KeyKind::Rsa { bits } => write!(f, "a {bits}-bit RSA key"),
+            KeyType::P256 => f.write_str("an EC P-256 key"),
+            KeyType::Rsa { bits } => write!(f, "a {bits}-bit RSA key"),
         }
     }
 }
@@ -58,7 +58,7 @@ impl fmt::Display for KeyKind {
 /// ```
 #[derive(Clone)]
 pub struct PrivateKey {
-    kind: KeyKind,
+    kind: KeyType,
     key: EncodingKey,
 }
 
@@ -141,14 +141,14 @@ impl PrivateKey {
     }
 
     /// What the key is.
-    pub fn kind(&self) -> &KeyKind {
+    pub fn kind(&self) -> &KeyType {
         &self.kind
     }
 
     /// The key for ES256, or a clear error when it is something else.
     pub(crate) fn es256(&self) -> Result<&EncodingKey, AuthError> {
         match self.kind {
-            KeyKind::P256 => Ok(&self.key),
+            KeyType::P256 => Ok(&self.key),
             _ => Err(AuthError::WrongKeyType {
                 algorithm: "ES256",
                 expected: "an EC P-256 (prime256v1) key",
@@ -160,7 +160,7 @@ impl PrivateKey {
     /// The key for RS256, or a clear error when it is something else.
     pub(crate) fn rs256(&self) -> Result<&EncodingKey, AuthError> {
         match self.kind {
-            KeyKind::Rsa { .. } => Ok(&self.key),
+            KeyType::Rsa { .. } => Ok(&self.key),
             _ => Err(AuthError::WrongKeyType {
                 algorithm: "RS256",
                 expected: "an RSA key",
@@ -198,7 +198,7 @@ fn p256_key(secret: p256::SecretKey) -> Result<PrivateKey, AuthError> {
         .to_pkcs8_der()
         .map_err(|e| invalid(format!("cannot re-encode the EC key: {e}")))?;
     Ok(PrivateKey {
-        kind: KeyKind::P256,
+        kind: KeyType::P256,
         key: EncodingKey::from_ec_der(pkcs8.as_bytes()),
     })
 }
@@ -264,7 +264,7 @@ fn rsa_key(key: rsa::RsaPrivateKey) -> Result<PrivateKey, AuthError> {
         .to_pkcs1_der()
         .map_err(|e| invalid(format!("cannot re-encode the RSA key: {e}")))?;
     Ok(PrivateKey {
-        kind: KeyKind::Rsa { bits },
+        kind: KeyType::Rsa { bits },
         key: EncodingKey::from_rsa_der(pkcs1.as_bytes()),
     })
 }
@@ -297,7 +297,7 @@ mod tests {
             ("with params", &fixture!("ec-p256-with-params.pem")[..]),
         ] {
             let key = load(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(key.kind(), &KeyKind::P256, "{name}");
+            assert_eq!(key.kind(), &KeyType::P256, "{name}");
             assert!(key.es256().is_ok(), "{name}");
         }
     }
@@ -317,7 +317,7 @@ mod tests {
             ("pkcs8 pem", &fixture!("rsa-2048-pkcs8.pem")[..]),
         ] {
             let key = load(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(key.kind(), &KeyKind::Rsa { bits: 2048 }, "{name}");
+            assert_eq!(key.kind(), &KeyType::Rsa { bits: 2048 }, "{name}");
             assert!(key.rs256().is_ok(), "{name}");
         }
     }

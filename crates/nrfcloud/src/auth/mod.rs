@@ -28,7 +28,7 @@ pub use jwt::{
 };
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
-pub use keys::{KeyKind, PrivateKey};
+pub use keys::{KeyType, PrivateKey};
 /// Tokens are [`SecretString`]s: call [`ExposeSecret::expose_secret`] to read one.
 pub use secrecy::{ExposeSecret, SecretString};
 
@@ -121,6 +121,18 @@ impl Credentials {
             out.push(Scheme::ServiceEvaluationToken);
         }
         out
+    }
+
+    /// Whether every credential can be used: a JWT signer's settings are checked here, at
+    /// `ClientBuilder::build()`, not when the first request needs a token.
+    pub(crate) fn check(&self) -> Result<(), AuthError> {
+        #[cfg(feature = "jwt")]
+        match &self.jwt {
+            Some(JwtCredential::Device(j)) => j.check()?,
+            Some(JwtCredential::Service(j)) => j.check()?,
+            None => {}
+        }
+        Ok(())
     }
 
     /// The `Authorization` value for `op`, minting a JWT when needed.

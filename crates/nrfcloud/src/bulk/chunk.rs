@@ -12,7 +12,7 @@ use super::{
 };
 
 /// Most rows in one request: the documented limit of the upload endpoints, and what
-/// nrfcloud-utils sends per claim request (provisioning-api.md §4.1, §4.3, §4.4).
+/// nrfcloud-utils sends per claim request.
 pub const MAX_ROWS_PER_REQUEST: usize = 1000;
 
 /// What the reading side hands to the submitting side: a chunk when one is full (or the input

@@ -24,9 +24,9 @@
 //!
 //! Every run goes the same way:
 //!
-//! 1. **Validate** every row before anything is uploaded ([`csv`], [`validate`]): blank lines,
+//! 1. **Validate** every row before anything is uploaded ([`csv`]): blank lines,
 //!    a header row, missing or extra columns, invalid tags, duplicates, malformed tokens, text
-//!    that is not UTF-8 — each with the line of the file. [`InvalidRows`] chooses between
+//!    that is not UTF-8 — each with the line of the file ([`RowError`]). [`InvalidRows`] chooses between
 //!    stopping with nothing uploaded (the default) and skipping those rows.
 //! 2. **Chunk** the valid rows into requests of at most 1000 rows, and **send** them with a
 //!    bounded concurrency (default 4), as `Content-Type: text/csv`. Memory stays flat: rows are
@@ -41,7 +41,7 @@
 //!    running again after a crash or a network failure sends only the rest.
 //!
 //! A run that cannot finish (deadline, failed request, unreadable input) ends in
-//! [`crate::ErrorKind::Bulk`], which carries the report so far ([`crate::Error::bulk_report`]).
+//! [`crate::error::ErrorKind::Bulk`], which carries the report so far ([`crate::Error::bulk_report`]).
 
 mod builder;
 mod chunk;
@@ -58,7 +58,7 @@ mod run;
 mod send;
 pub mod summary;
 mod token;
-pub mod validate;
+mod validate;
 
 use std::time::Duration;
 
@@ -71,6 +71,7 @@ pub use onboard::Onboard;
 pub use report::{
     BulkOpReport, BulkReport, Counts, LineRange, Operation, Progress, RowOutcome, RowReport,
 };
+pub use validate::RowError;
 
 /// What to do with invalid rows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

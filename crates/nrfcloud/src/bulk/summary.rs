@@ -1,5 +1,5 @@
 //! The error summary of a FAILED bulk operation (the document at its `errorSummaryUrl`),
-//! in both formats the service has used (provisioning-api.md §3.1):
+//! in both formats the service has used:
 //!
 //! * current (since 2025-12): `{"errors": ["[<i>]: <message>", …]}`, `i` a **0-based** row
 //!   index of the uploaded CSV;

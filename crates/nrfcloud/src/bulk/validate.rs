@@ -1,30 +1,30 @@
 //! The row rules, checked on the user's machine before anything is uploaded.
-//!
-//! Sources (`shared/docs/provisioning-api.md`):
-//!
-//! * claim token: the output of `AT%ATTESTTOKEN`, two base64url parts joined by `.` (§2.3);
-//! * claim tags: at most 100 characters (§2.5, S2). The claiming guide gives no character set,
-//!   so the REST API's device-tag set `^[a-zA-Z0-9_.@:#-]+$` (§4.3) is applied to them too: it
-//!   is what the simulator enforces, Nordic's `nrf-cloud-onboarding` fits it, and a tag outside
-//!   it could not be used as a device tag later;
-//! * onboarding rows (§4.3): device id `^[a-zA-Z0-9:_-]{1,128}$`, subType from
-//!   `[a-zA-Z0-9_.,@/:#-]` up to 799 characters (the spec's regex is unanchored, which would
-//!   accept anything; its evident intent is applied), tags `^[a-zA-Z0-9_.@:#-]+$` (no length
-//!   documented), firmware types from a closed list, and a PEM certificate or public key;
-//! * key and certificate rows (§4.4): device id and PEM.
+
+// Sources (`shared/docs/provisioning-api.md`):
+//
+// * claim token: the output of `AT%ATTESTTOKEN`, two base64url parts joined by `.` (§2.3);
+// * claim tags: at most 100 characters (§2.5, S2). The claiming guide gives no character set,
+//   so the REST API's device-tag set `^[a-zA-Z0-9_.@:#-]+$` (§4.3) is applied to them too: it
+//   is what the simulator enforces, Nordic's `nrf-cloud-onboarding` fits it, and a tag outside
+//   it could not be used as a device tag later;
+// * onboarding rows (§4.3): device id `^[a-zA-Z0-9:_-]{1,128}$`, subType from
+//   `[a-zA-Z0-9_.,@/:#-]` up to 799 characters (the spec's regex is unanchored, which would
+//   accept anything; its evident intent is applied), tags `^[a-zA-Z0-9_.@:#-]+$` (no length
+//   documented), firmware types from a closed list, and a PEM certificate or public key;
+// * key and certificate rows (§4.4): device id and PEM.
 
 use std::{borrow::Cow, collections::HashSet};
 
 use serde::Serialize;
 
-/// Most characters in a claim tag (provisioning-api.md §2.5).
-pub const MAX_CLAIM_TAG_LEN: usize = 100;
+/// Most characters in a claim tag.
+pub(crate) const MAX_CLAIM_TAG_LEN: usize = 100;
 
-/// Most characters in an onboarding `subType` (provisioning-api.md §4.3).
-pub const MAX_SUB_TYPE_LEN: usize = 799;
+/// Most characters in an onboarding `subType`.
+pub(crate) const MAX_SUB_TYPE_LEN: usize = 799;
 
-/// Firmware types an onboarding row may list (provisioning-api.md §4.3).
-pub const FIRMWARE_TYPES: [&str; 6] = [
+/// Firmware types an onboarding row may list.
+pub(crate) const FIRMWARE_TYPES: [&str; 6] = [
     "APP",
     "MODEM",
     "BOOT",
@@ -55,7 +55,7 @@ impl RowError {
 
 /// Checks the shape of a claim token: two non-empty base64url parts joined by `.` (padding
 /// `=` tolerated). The signature is the service's business.
-pub fn check_claim_token(token: &str) -> Result<(), String> {
+pub(crate) fn check_claim_token(token: &str) -> Result<(), String> {
     // The fast path (one search for '.', two vectorised scans) runs on every row; the precise
     // message is worked out only for a bad token.
     if let Some((first, second)) = token.split_once('.')
@@ -107,7 +107,7 @@ fn is_base64url(s: &str) -> bool {
 }
 
 /// Checks one claim tag: 1 to 100 characters from `A-Z a-z 0-9 _ . @ : # -`.
-pub fn check_claim_tag(tag: &str) -> Result<(), String> {
+pub(crate) fn check_claim_tag(tag: &str) -> Result<(), String> {
     check_device_tag(tag)?;
     // Only ASCII passed: bytes are characters.
     if tag.len() > MAX_CLAIM_TAG_LEN {
@@ -125,7 +125,7 @@ fn is_tag_char(c: char) -> bool {
 }
 
 /// Checks one device (onboarding) tag: `^[a-zA-Z0-9_.@:#-]+$`.
-pub fn check_device_tag(tag: &str) -> Result<(), String> {
+pub(crate) fn check_device_tag(tag: &str) -> Result<(), String> {
     if tag.is_empty() {
         return Err("a tag is empty".into());
     }
@@ -146,7 +146,7 @@ pub fn check_device_tag(tag: &str) -> Result<(), String> {
 }
 
 /// Checks a device id: `^[a-zA-Z0-9:_-]{1,128}$`.
-pub fn check_device_id(id: &str) -> Result<(), String> {
+pub(crate) fn check_device_id(id: &str) -> Result<(), String> {
     if crate::ids::is_device_id(id) {
         Ok(())
     } else if id.is_empty() {
@@ -160,7 +160,7 @@ pub fn check_device_id(id: &str) -> Result<(), String> {
 }
 
 /// Checks an onboarding `subType` (may be empty).
-pub fn check_sub_type(sub_type: &str) -> Result<(), String> {
+pub(crate) fn check_sub_type(sub_type: &str) -> Result<(), String> {
     if sub_type.chars().count() > MAX_SUB_TYPE_LEN {
         return Err(format!(
             "subType is longer than {MAX_SUB_TYPE_LEN} characters"
@@ -179,7 +179,7 @@ pub fn check_sub_type(sub_type: &str) -> Result<(), String> {
 }
 
 /// Checks an onboarding firmware type.
-pub fn check_fw_type(fw_type: &str) -> Result<(), String> {
+pub(crate) fn check_fw_type(fw_type: &str) -> Result<(), String> {
     if FIRMWARE_TYPES.contains(&fw_type) {
         Ok(())
     } else {
@@ -194,7 +194,7 @@ pub fn check_fw_type(fw_type: &str) -> Result<(), String> {
 /// Checks a PEM block whose label is one of `labels`, and returns it with the line break after
 /// its END line that the API requires (§4.3: "a trailing newline inside the quotes is
 /// required"), added when missing. Text around the block is refused.
-pub fn check_pem<'a>(pem: &'a str, labels: &[&str]) -> Result<Cow<'a, str>, String> {
+pub(crate) fn check_pem<'a>(pem: &'a str, labels: &[&str]) -> Result<Cow<'a, str>, String> {
     let trimmed = pem.trim_start();
     let Some(label) = labels
         .iter()

@@ -169,6 +169,12 @@ impl Claim {
     }
 
     /// Provisioning tags for the device (at most 100 characters each).
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client, token: String) {
+    /// let claim = client.provisioning().claim(token).tags(["field-test", "warehouse"]);
+    /// # }
+    /// ```
     pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
         self.tags = tags.into_iter().map(Into::into).collect();
         self
@@ -192,6 +198,14 @@ impl Claim {
     /// Claims the device (POST `/claimed-devices` unless the client's
     /// [`claim_path`](crate::ClientBuilder::claim_path) says otherwise). Sent again only after a
     /// 429, which the service answers without claiming.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client, token: String) -> nrfcloud::Result<()> {
+    /// let device = client.provisioning().claim(token).send().await?;
+    /// println!("claimed {} ({:?})", device.id, device.imei);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<ClaimedDevice> {
         let path = self.client.paths().claim;
         let call = self.client.call(claim_op(path));
@@ -218,6 +232,17 @@ impl Claim {
     ///
     /// The service answers 202 for "claimable" and an error status with a reason otherwise;
     /// a server error or a transport failure is an `Err`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client, token: String) -> nrfcloud::Result<()> {
+    /// use nrfcloud::provisioning::ClaimVerdict;
+    /// match client.provisioning().claim(token).dry_run().await? {
+    ///     ClaimVerdict::NotClaimable { reason, .. } => println!("not claimable: {reason}"),
+    ///     _ => println!("claimable"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn dry_run(self) -> Result<ClaimVerdict> {
         let path = self.client.paths().claim;
         let call = self.client.call(claim_op(path));
@@ -300,6 +325,18 @@ impl ClaimCsv {
     /// [`bulk_claim_endpoint`](crate::ClientBuilder::bulk_claim_endpoint), to
     /// `POST /claimed-devices/bulk`, answered with a bulk operation. Both answers are understood
     /// from either path. Sent again only after a 429.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client, csv: Vec<u8>) -> nrfcloud::Result<()> {
+    /// use nrfcloud::provisioning::CsvClaimOutcome;
+    /// match client.provisioning().claim_csv(csv).send().await? {
+    ///     CsvClaimOutcome::Claimed { claimed_ids, .. } => println!("claimed {claimed_ids:?}"),
+    ///     CsvClaimOutcome::Accepted { bulk_ops_request_id: id } => println!("follow {id}"),
+    ///     _ => {}
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<CsvClaimOutcome> {
         let paths = self.client.paths();
         if paths.bulk_claim_endpoint {
@@ -370,6 +407,14 @@ impl ClaimedDevices {
     }
 
     /// Lists claimed devices.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.provisioning().claimed_devices();
+    /// let page = devices.list().tags(["field-test"]).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListClaimedDevices {
         ListClaimedDevices {
             client: self.client.clone(),
@@ -381,6 +426,14 @@ impl ClaimedDevices {
     }
 
     /// Fetches one claimed device.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.provisioning().claimed_devices();
+    /// let device = devices.get("50363954-3731-4d32-80a2-1d1c3b2f0a41").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, device_id: impl Into<String>) -> GetClaimedDevice {
         GetClaimedDevice {
             client: self.client.clone(),
@@ -389,6 +442,14 @@ impl ClaimedDevices {
     }
 
     /// Replaces a claimed device's provisioning tags.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.provisioning().claimed_devices();
+    /// devices.set_tags("50363954-3731-4d32-80a2-1d1c3b2f0a41", ["field-test"]).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_tags<I: IntoIterator<Item = S>, S: Into<String>>(
         &self,
         device_id: impl Into<String>,
@@ -402,16 +463,40 @@ impl ClaimedDevices {
     }
 
     /// Blocks a device: its pending commands wait until it is unblocked.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.provisioning().claimed_devices();
+    /// devices.block("50363954-3731-4d32-80a2-1d1c3b2f0a41").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn block(&self, device_id: impl Into<String>) -> DeviceAction {
         DeviceAction::new(self.client.clone(), device_id.into(), Action::Block)
     }
 
     /// Unblocks a device.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.provisioning().claimed_devices();
+    /// devices.unblock("50363954-3731-4d32-80a2-1d1c3b2f0a41").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unblock(&self, device_id: impl Into<String>) -> DeviceAction {
         DeviceAction::new(self.client.clone(), device_id.into(), Action::Unblock)
     }
 
     /// Gives up ownership of a device (404 when it was not claimed).
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.provisioning().claimed_devices();
+    /// devices.unclaim("50363954-3731-4d32-80a2-1d1c3b2f0a41").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unclaim(&self, device_id: impl Into<String>) -> DeviceAction {
         DeviceAction::new(self.client.clone(), device_id.into(), Action::Unclaim)
     }
@@ -429,17 +514,42 @@ pub struct ListClaimedDevices {
 
 crate::pagination::list_builder! {
     ListClaimedDevices => ClaimedDevice, "ListClaimedDevices",
+    "client.provisioning().claimed_devices().list()",
     /// Every claimed device, as a lazy stream.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use futures::TryStreamExt;
+    /// let mut devices = client.provisioning().claimed_devices().list().stream();
+    /// while let Some(device) = devices.try_next().await? {
+    ///     println!("{} {:?}", device.id, device.tags);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
 }
 
 impl ListClaimedDevices {
     /// Only devices with any of these provisioning tags.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let req = client.provisioning().claimed_devices().list().tags(["field-test"]);
+    /// # }
+    /// ```
     pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
         self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 
     /// Only these devices.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let devices = client.provisioning().claimed_devices();
+    /// let req = devices.list().device_ids(["50363954-3731-4d32-80a2-1d1c3b2f0a41"]);
+    /// # }
+    /// ```
     pub fn device_ids<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
         self.device_ids = Some(ids.into_iter().map(Into::into).collect());
         self
@@ -473,6 +583,15 @@ pub struct GetClaimedDevice {
 
 impl GetClaimedDevice {
     /// Fetches the device.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.provisioning().claimed_devices();
+    /// let device = devices.get("50363954-3731-4d32-80a2-1d1c3b2f0a41").send().await?;
+    /// println!("{:?}, claimed at {:?}", device.status, device.claimed_at);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<ClaimedDevice> {
         let call = self.client.call(ops::provisioning::FETCH_CLAIMED_DEVICE);
         let request = call
@@ -493,6 +612,15 @@ pub struct SetClaimedDeviceTags {
 
 impl SetClaimedDeviceTags {
     /// Replaces the tags.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.provisioning().claimed_devices();
+    /// let tags = ["field-test", "warehouse"];
+    /// devices.set_tags("50363954-3731-4d32-80a2-1d1c3b2f0a41", tags).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<()> {
         let call = self
             .client
@@ -543,6 +671,15 @@ impl DeviceAction {
     }
 
     /// Sends the request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let devices = client.provisioning().claimed_devices();
+    /// devices.block("50363954-3731-4d32-80a2-1d1c3b2f0a41").send().await?;
+    /// devices.unblock("50363954-3731-4d32-80a2-1d1c3b2f0a41").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<()> {
         let id = self.device_id.as_str();
         match self.action {

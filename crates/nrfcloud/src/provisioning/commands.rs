@@ -12,9 +12,10 @@ use crate::{
     pagination::{self, Page, page_of},
 };
 
-/// A provisioning command; exactly one kind per command (provisioning-api.md §2.4). The kinds
-/// whose JSON names are only guessed (private key, pre-shared key, configuration) are reachable
-/// through [`Command::Custom`].
+// provisioning-api.md §2.4: exactly one kind per command.
+/// A provisioning command; exactly one kind per command. The kinds whose JSON names are only
+/// guessed (private key, pre-shared key, configuration) are reachable through
+/// [`Command::Custom`].
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Command {
@@ -151,6 +152,16 @@ impl ProvisioningCommands {
     }
 
     /// Queues a command (at most 20 per device).
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use nrfcloud::provisioning::Command;
+    /// let keygen = Command::CloudAccessKeyGeneration { sec_tag: 16842753 };
+    /// let commands = client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41");
+    /// let id = commands.create(keygen).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, command: Command) -> CreateCommand {
         CreateCommand {
             client: self.client.clone(),
@@ -161,6 +172,14 @@ impl ProvisioningCommands {
     }
 
     /// Lists the device's commands.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let commands = client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41");
+    /// let page = commands.list().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListCommands {
         ListCommands {
             client: self.client.clone(),
@@ -171,6 +190,14 @@ impl ProvisioningCommands {
     }
 
     /// Fetches one command.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let commands = client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41");
+    /// let command = commands.get("8c1e9a52-4f3b-4d7e-9a61-2b7f0c3d5e84").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, command_id: impl Into<String>) -> GetCommand {
         GetCommand {
             client: self.client.clone(),
@@ -180,6 +207,14 @@ impl ProvisioningCommands {
     }
 
     /// Discards a command.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let commands = client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41");
+    /// commands.delete("8c1e9a52-4f3b-4d7e-9a61-2b7f0c3d5e84").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, command_id: impl Into<String>) -> DeleteCommand {
         DeleteCommand {
             client: self.client.clone(),
@@ -200,12 +235,31 @@ pub struct CreateCommand {
 
 impl CreateCommand {
     /// A description.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// use nrfcloud::provisioning::Command;
+    /// let commands = client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41");
+    /// let req = commands.create(Command::Finished).description("end of field-test provisioning");
+    /// # }
+    /// ```
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
 
     /// Queues the command and returns its id.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client, ca_pem: String) -> nrfcloud::Result<()> {
+    /// use nrfcloud::provisioning::Command;
+    /// let commands = client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41");
+    /// let ca = Command::ServerCertificate { sec_tag: 16842753, content: ca_pem };
+    /// let id = commands.create(ca).description("field-test CA").send().await?;
+    /// println!("queued command {id}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<String> {
         let call = self
             .client
@@ -234,7 +288,20 @@ pub struct ListCommands {
 
 crate::pagination::list_builder! {
     ListCommands => ProvisioningCommand, "ListDeviceProvisioningCommands",
+    r#"client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41").list()"#,
     /// Every command, as a lazy stream.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use futures::TryStreamExt;
+    /// let commands = client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41");
+    /// let mut commands = commands.list().stream();
+    /// while let Some(command) = commands.try_next().await? {
+    ///     println!("{}: {}", command.id, command.status);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
 }
 
 impl ListCommands {
@@ -266,6 +333,15 @@ pub struct GetCommand {
 
 impl GetCommand {
     /// Fetches the command.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let commands = client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41");
+    /// let command = commands.get("8c1e9a52-4f3b-4d7e-9a61-2b7f0c3d5e84").send().await?;
+    /// println!("{}: {:?}", command.status, command.response);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<ProvisioningCommand> {
         let call = self
             .client
@@ -289,6 +365,14 @@ pub struct DeleteCommand {
 
 impl DeleteCommand {
     /// Discards the command.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let commands = client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41");
+    /// commands.delete("8c1e9a52-4f3b-4d7e-9a61-2b7f0c3d5e84").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<()> {
         let call = self
             .client

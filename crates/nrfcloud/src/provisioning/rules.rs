@@ -23,6 +23,11 @@ pub struct RuleSpec {
 
 impl RuleSpec {
     /// A rule named `name` for devices claimed with any of `tags`.
+    ///
+    /// ```
+    /// use nrfcloud::provisioning::{Command, RuleSpec};
+    /// let rule = RuleSpec::new("field-test-keys", ["field-test"]).command(Command::Finished);
+    /// ```
     pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(
         name: impl Into<String>,
         tags: I,
@@ -37,24 +42,51 @@ impl RuleSpec {
     }
 
     /// Appends a command.
+    ///
+    /// ```
+    /// use nrfcloud::provisioning::{Command, RuleSpec};
+    /// let rule = RuleSpec::new("field-test-keys", ["field-test"])
+    ///     .command(Command::CloudAccessKeyGeneration { sec_tag: 16842753 })
+    ///     .command(Command::Finished);
+    /// ```
     pub fn command(mut self, command: Command) -> Self {
         self.commands.push((command, None));
         self
     }
 
     /// Appends a command with a description.
+    ///
+    /// ```
+    /// use nrfcloud::provisioning::{Command, RuleSpec};
+    /// let keygen = Command::CloudAccessKeyGeneration { sec_tag: 16842753 };
+    /// let rule = RuleSpec::new("field-test-keys", ["field-test"])
+    ///     .described_command(keygen, "key pair for JWT auth");
+    /// ```
     pub fn described_command(mut self, command: Command, description: impl Into<String>) -> Self {
         self.commands.push((command, Some(description.into())));
         self
     }
 
     /// A description.
+    ///
+    /// ```
+    /// use nrfcloud::provisioning::{Command, RuleSpec};
+    /// let rule = RuleSpec::new("field-test-keys", ["field-test"])
+    ///     .description("keys for the field-test fleet");
+    /// ```
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
 
     /// Whether the rule is active (rules start as drafts).
+    ///
+    /// ```
+    /// use nrfcloud::provisioning::{Command, RuleSpec};
+    /// let rule = RuleSpec::new("field-test-keys", ["field-test"])
+    ///     .command(Command::Finished)
+    ///     .active(true);
+    /// ```
     pub fn active(mut self, active: bool) -> Self {
         self.active = Some(active);
         self
@@ -100,6 +132,15 @@ impl ProvisioningRules {
     }
 
     /// Creates a rule.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use nrfcloud::provisioning::{Command, RuleSpec};
+    /// let rule = RuleSpec::new("field-test-keys", ["field-test"]).command(Command::Finished);
+    /// let created = client.provisioning().rules().create(rule).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, rule: RuleSpec) -> SaveRule {
         SaveRule {
             client: self.client.clone(),
@@ -109,6 +150,17 @@ impl ProvisioningRules {
     }
 
     /// Replaces a rule (drafts only; an active rule cannot be edited).
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use nrfcloud::provisioning::{Command, RuleSpec};
+    /// let tags = ["field-test", "warehouse"];
+    /// let rule = RuleSpec::new("field-test-keys", tags).command(Command::Finished);
+    /// let rules = client.provisioning().rules();
+    /// rules.update("3f6d2c1a-7b8e-4a90-b5c4-e1d2f3a4b5c6", rule).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(&self, rule_id: impl Into<String>, rule: RuleSpec) -> SaveRule {
         SaveRule {
             client: self.client.clone(),
@@ -118,6 +170,13 @@ impl ProvisioningRules {
     }
 
     /// Lists rules.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let page = client.provisioning().rules().list().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListRules {
         ListRules {
             client: self.client.clone(),
@@ -127,6 +186,14 @@ impl ProvisioningRules {
     }
 
     /// Fetches one rule.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let rules = client.provisioning().rules();
+    /// let rule = rules.get("3f6d2c1a-7b8e-4a90-b5c4-e1d2f3a4b5c6").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, rule_id: impl Into<String>) -> GetRule {
         GetRule {
             client: self.client.clone(),
@@ -135,6 +202,13 @@ impl ProvisioningRules {
     }
 
     /// Deletes a rule.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// client.provisioning().rules().delete("3f6d2c1a-7b8e-4a90-b5c4-e1d2f3a4b5c6").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, rule_id: impl Into<String>) -> DeleteRule {
         DeleteRule {
             client: self.client.clone(),
@@ -154,6 +228,17 @@ pub struct SaveRule {
 impl SaveRule {
     /// Saves the rule; a created rule is returned as the service stored it, an update returns
     /// `None`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use nrfcloud::provisioning::{Command, RuleSpec};
+    /// let rule = RuleSpec::new("field-test-keys", ["field-test"]).command(Command::Finished);
+    /// if let Some(created) = client.provisioning().rules().create(rule).send().await? {
+    ///     println!("rule {:?}", created.id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<Option<ProvisioningRule>> {
         match self.rule_id {
             None => {
@@ -188,8 +273,19 @@ pub struct ListRules {
 }
 
 crate::pagination::list_builder! {
-    ListRules => ProvisioningRule, "ListProvisioningRules",
+    ListRules => ProvisioningRule, "ListProvisioningRules", "client.provisioning().rules().list()",
     /// Every rule, as a lazy stream.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use futures::TryStreamExt;
+    /// let mut rules = client.provisioning().rules().list().stream();
+    /// while let Some(rule) = rules.try_next().await? {
+    ///     println!("{:?}: {:?}", rule.name, rule.tags);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
 }
 
 impl ListRules {
@@ -215,6 +311,15 @@ pub struct GetRule {
 
 impl GetRule {
     /// Fetches the rule.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let rules = client.provisioning().rules();
+    /// let rule = rules.get("3f6d2c1a-7b8e-4a90-b5c4-e1d2f3a4b5c6").send().await?;
+    /// println!("{:?} is active: {:?}", rule.name, rule.active);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<ProvisioningRule> {
         let call = self.client.call(ops::provisioning::FETCH_PROVISIONING_RULE);
         call.run(
@@ -236,6 +341,13 @@ pub struct DeleteRule {
 
 impl DeleteRule {
     /// Deletes the rule.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// client.provisioning().rules().delete("3f6d2c1a-7b8e-4a90-b5c4-e1d2f3a4b5c6").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<()> {
         let call = self
             .client

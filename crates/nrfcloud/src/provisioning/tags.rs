@@ -23,6 +23,13 @@ impl ProvisioningTags {
     }
 
     /// Creates a tag (at most 100 characters).
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let tag = client.provisioning().tags().create("field-test").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create(&self, tag: impl Into<String>) -> CreateTag {
         CreateTag {
             client: self.client.clone(),
@@ -32,6 +39,13 @@ impl ProvisioningTags {
     }
 
     /// Lists tags.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let page = client.provisioning().tags().list().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list(&self) -> ListTags {
         ListTags {
             client: self.client.clone(),
@@ -41,6 +55,14 @@ impl ProvisioningTags {
     }
 
     /// Fetches a tag by id.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let tags = client.provisioning().tags();
+    /// let tag = tags.get("b2a4c6e8-1d3f-4a5b-8c7d-9e0f1a2b3c4d").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, tag_id: impl Into<String>) -> GetTag {
         GetTag {
             client: self.client.clone(),
@@ -49,6 +71,14 @@ impl ProvisioningTags {
     }
 
     /// Renames a tag on every device that carries it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let tags = client.provisioning().tags();
+    /// tags.update("b2a4c6e8-1d3f-4a5b-8c7d-9e0f1a2b3c4d", "field-test-2").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update(&self, tag_id: impl Into<String>, tag: impl Into<String>) -> UpdateTag {
         UpdateTag {
             client: self.client.clone(),
@@ -59,6 +89,13 @@ impl ProvisioningTags {
     }
 
     /// Deletes a tag, removing it from every claimed device.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// client.provisioning().tags().delete("b2a4c6e8-1d3f-4a5b-8c7d-9e0f1a2b3c4d").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, tag_id: impl Into<String>) -> DeleteTag {
         DeleteTag {
             client: self.client.clone(),
@@ -88,12 +125,28 @@ pub struct CreateTag {
 
 impl CreateTag {
     /// A description.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let tags = client.provisioning().tags();
+    /// let req = tags.create("field-test").description("Devices on field trial");
+    /// # }
+    /// ```
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
 
     /// Creates the tag.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let tags = client.provisioning().tags();
+    /// let tag = tags.create("field-test").description("Devices on field trial").send().await?;
+    /// println!("tag id {:?}", tag.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<ProvisioningTag> {
         match self.client.paths().tags {
             TagPaths::ClaimedDevices => {
@@ -123,8 +176,19 @@ pub struct ListTags {
 }
 
 crate::pagination::list_builder! {
-    ListTags => ProvisioningTag, "ListProvisioningTags",
+    ListTags => ProvisioningTag, "ListProvisioningTags", "client.provisioning().tags().list()",
     /// Every tag, as a lazy stream.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use futures::TryStreamExt;
+    /// let mut tags = client.provisioning().tags().list().stream();
+    /// while let Some(tag) = tags.try_next().await? {
+    ///     println!("{:?}: {:?}", tag.id, tag.tag);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
 }
 
 impl ListTags {
@@ -168,6 +232,15 @@ pub struct GetTag {
 
 impl GetTag {
     /// Fetches the tag.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let tags = client.provisioning().tags();
+    /// let tag = tags.get("b2a4c6e8-1d3f-4a5b-8c7d-9e0f1a2b3c4d").send().await?;
+    /// println!("{:?}: {:?}", tag.tag, tag.description);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<ProvisioningTag> {
         let call = self.client.call(ops::provisioning::FETCH_PROVISIONING_TAG);
         call.run(call.raw.fetch_provisioning_tag().tag_id(self.tag_id).send())
@@ -186,12 +259,29 @@ pub struct UpdateTag {
 
 impl UpdateTag {
     /// A new description.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// let tags = client.provisioning().tags();
+    /// let req = tags.update("b2a4c6e8-1d3f-4a5b-8c7d-9e0f1a2b3c4d", "field-test");
+    /// let req = req.description("Devices on field trial");
+    /// # }
+    /// ```
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
 
     /// Updates the tag.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// let tags = client.provisioning().tags();
+    /// let update = tags.update("b2a4c6e8-1d3f-4a5b-8c7d-9e0f1a2b3c4d", "field-test-2");
+    /// update.description("Second field trial").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<()> {
         let call = self.client.call(ops::provisioning::UPDATE_PROVISIONING_TAG);
         let body = body(call.operation(), &self.tag, self.description)?;
@@ -213,6 +303,13 @@ pub struct DeleteTag {
 
 impl DeleteTag {
     /// Deletes the tag.
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// client.provisioning().tags().delete("b2a4c6e8-1d3f-4a5b-8c7d-9e0f1a2b3c4d").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send(self) -> Result<()> {
         let call = self.client.call(ops::provisioning::DELETE_PROVISIONING_TAG);
         call.run(

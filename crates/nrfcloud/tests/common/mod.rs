@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use nrfcloud::{Client, RetryPolicy};
+use nrfcloud::{Client, retry::RetryPolicy};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 

@@ -3,7 +3,7 @@
 //! **Readers** yield each valid row with the 1-based line where it starts, and every problem as
 //! a [`RowError`] with its line: blank lines between rows, a header row, missing or extra
 //! columns, text that is not UTF-8, duplicates, and whatever the field rules of
-//! [`super::validate`] refuse. A UTF-8 BOM is skipped and `\r\n` line ends are accepted. Blank
+//! the bulk engine refuse. A UTF-8 BOM is skipped and `\r\n` line ends are accepted. Blank
 //! lines at the very end of a file are ignored.
 //!
 //! * [`ClaimReader`]: the plain claim CSV (`token[,"tag1,tag2"]`) and the `attestation_tokens.csv`
