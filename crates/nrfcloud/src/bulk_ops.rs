@@ -215,7 +215,7 @@ pub struct ListBulkOps {
 }
 
 crate::pagination::list_builder! {
-    ListBulkOps => BulkOpsRequest, "ListBulkOpsRequests", "client.bulk_ops().list()",
+    ListBulkOps => BulkOpsRequest, ops::rest::LIST_BULK_OPS_REQUESTS, "client.bulk_ops().list()",
     /// Every request, as a lazy stream.
     ///
     /// ```no_run

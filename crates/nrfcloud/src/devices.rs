@@ -253,7 +253,7 @@ pub struct ListDevices {
 }
 
 crate::pagination::list_builder! {
-    ListDevices => Device, "ListDevices", "client.devices().list()",
+    ListDevices => Device, ops::rest::LIST_DEVICES, "client.devices().list()",
     /// Every device, page after page, as a lazy stream.
     ///
     /// ```no_run
@@ -330,7 +330,7 @@ impl ListDevices {
                 .into_iter()
                 .map(|id| {
                     types::ListDevicesDeviceIdsItem::try_from(id.as_str()).map_err(|e| {
-                        Error::invalid_request("ListDevices", format!("device id {id:?}: {e}"))
+                        Error::invalid_request(call.operation(), format!("device id {id:?}: {e}"))
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;

@@ -144,7 +144,7 @@ paginated! {
 /// string literal (e.g. `"client.devices().list()"`): the examples of `page_limit`,
 /// `page_token` and `send` are written with it. The doc comments given go on `stream`.
 macro_rules! list_builder {
-    ($builder:ty => $item:ty, $operation:literal, $list:literal, $(#[$stream_doc:meta])*) => {
+    ($builder:ty => $item:ty, $op:expr, $list:literal, $(#[$stream_doc:meta])*) => {
         impl $builder {
             /// Items per page (the service's own default and maximum apply).
             ///
@@ -193,7 +193,8 @@ macro_rules! list_builder {
             pub fn stream(
                 self,
             ) -> impl futures::Stream<Item = $crate::Result<$item>> + Send + Unpin + 'static {
-                $crate::pagination::stream($operation, move |token| self.clone().fetch(token))
+                let operation = $op.operation().operation_id;
+                $crate::pagination::stream(operation, move |token| self.clone().fetch(token))
             }
         }
     };

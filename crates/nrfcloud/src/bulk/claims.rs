@@ -5,6 +5,8 @@
 
 use std::collections::HashSet;
 
+use nrfcloud_api::ops;
+
 use super::{
     csv::{ClaimReader, ClaimRecord, ClaimWriter, WriteError, redacted},
     kind::{Answer, Chunk, Input, Kind},
@@ -36,7 +38,10 @@ impl Kind for Claims {
             .iter()
             .find_map(|t| check_claim_tag(t).err())
         {
-            Some(reason) => Err(Error::invalid_request("ClaimDeviceOwnership", reason)),
+            Some(reason) => {
+                let op = ops::provisioning::CLAIM_DEVICE_OWNERSHIP.operation();
+                Err(Error::invalid_request(op.operation_id, reason))
+            }
             None => Ok(()),
         }
     }

@@ -513,7 +513,7 @@ pub struct ListClaimedDevices {
 }
 
 crate::pagination::list_builder! {
-    ListClaimedDevices => ClaimedDevice, "ListClaimedDevices",
+    ListClaimedDevices => ClaimedDevice, ops::provisioning::LIST_CLAIMED_DEVICES,
     "client.provisioning().claimed_devices().list()",
     /// Every claimed device, as a lazy stream.
     ///

@@ -287,7 +287,7 @@ pub struct ListCommands {
 }
 
 crate::pagination::list_builder! {
-    ListCommands => ProvisioningCommand, "ListDeviceProvisioningCommands",
+    ListCommands => ProvisioningCommand, ops::provisioning::LIST_DEVICE_PROVISIONING_COMMANDS,
     r#"client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41").list()"#,
     /// Every command, as a lazy stream.
     ///

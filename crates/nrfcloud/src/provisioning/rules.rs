@@ -273,7 +273,7 @@ pub struct ListRules {
 }
 
 crate::pagination::list_builder! {
-    ListRules => ProvisioningRule, "ListProvisioningRules", "client.provisioning().rules().list()",
+    ListRules => ProvisioningRule, ops::provisioning::LIST_PROVISIONING_RULES, "client.provisioning().rules().list()",
     /// Every rule, as a lazy stream.
     ///
     /// ```no_run

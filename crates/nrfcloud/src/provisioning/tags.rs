@@ -176,7 +176,7 @@ pub struct ListTags {
 }
 
 crate::pagination::list_builder! {
-    ListTags => ProvisioningTag, "ListProvisioningTags", "client.provisioning().tags().list()",
+    ListTags => ProvisioningTag, ops::provisioning::LIST_PROVISIONING_TAGS, "client.provisioning().tags().list()",
     /// Every tag, as a lazy stream.
     ///
     /// ```no_run
