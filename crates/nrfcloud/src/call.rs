@@ -3,7 +3,7 @@
 //!
 //! What the shared hooks learn about one call comes back through [`crate::observe`]: no raw
 //! client is rebuilt per call, credentials are evaluated once (in the `pre` hook), and a
-//! refusal stays a typed [`AuthError`].
+//! refusal stays a typed [`AuthError`](crate::error::AuthError).
 
 use std::future::Future;
 
@@ -19,8 +19,8 @@ use tracing::Instrument;
 
 use crate::{
     Client,
-    error::{ApiError, AuthError, Error, ErrorBody, ErrorKind, Result, from_raw, transport},
-    observe::observed,
+    error::{ApiError, Error, ErrorBody, ErrorKind, Result, from_raw, transport},
+    observe::{Observed, observed},
 };
 
 /// A generated client the facade holds.
@@ -58,13 +58,6 @@ pub(crate) struct Call<'a, C> {
     op: &'static Operation,
 }
 
-/// A call's outcome with what the hooks recorded.
-struct Ran<T> {
-    result: T,
-    head: Option<ResponseHead>,
-    refused: Option<AuthError>,
-}
-
 impl<C> Call<'_, C> {
     /// The operationId, e.g. `FetchDevice`.
     pub(crate) fn operation(&self) -> &'static str {
@@ -72,14 +65,9 @@ impl<C> Call<'_, C> {
     }
 
     /// Runs `send` in a fresh slot and a tracing span.
-    async fn scoped<T>(&self, send: impl Future<Output = T>) -> Ran<T> {
+    async fn scoped<T>(&self, send: impl Future<Output = T>) -> (T, Observed) {
         let span = tracing::debug_span!("nrfcloud", operation = self.op.operation_id);
-        let (result, head, refused) = observed(send.instrument(span)).await;
-        Ran {
-            result,
-            head,
-            refused,
-        }
+        observed(send.instrument(span)).await
     }
 
     /// Awaits a generated call, converting its error the one way (see [`from_raw`]), but
@@ -89,24 +77,24 @@ impl<C> Call<'_, C> {
         send: impl Future<Output = Result<ResponseValue<T>, RawError<E>>>,
         keep: impl Fn(&RawError<E>) -> bool,
     ) -> Result<std::result::Result<ResponseValue<T>, RawError<E>>> {
-        let ran = self.scoped(send).await;
-        match ran.result {
-            Ok(v) => Ok(Ok(v)),
-            Err(e) if keep(&e) => Ok(Err(e)),
-            Err(e) => Err(self.convert::<T, E>(ran.head, ran.refused, e).await),
+        match self.scoped(send).await {
+            (Ok(v), _) => Ok(Ok(v)),
+            (Err(e), _) if keep(&e) => Ok(Err(e)),
+            (Err(e), seen) => Err(self.convert::<T, E>(seen, e).await),
         }
     }
 
     async fn convert<T: DeserializeOwned, E: ErrorBody>(
         &self,
-        head: Option<ResponseHead>,
-        refused: Option<AuthError>,
+        seen: Observed,
         e: RawError<E>,
     ) -> Error {
-        match (refused, &e) {
-            (Some(refused), RawError::Custom(_)) => refused.into(),
-            _ => from_raw::<T, E>(self.op.operation_id, head, e).await,
+        if let (Some(refused), RawError::Custom(_)) = (seen.refused, &e) {
+            return refused.into();
         }
+        let mut error = from_raw::<T, E>(self.op.operation_id, seen.head, e).await;
+        error.set_attempts(seen.attempts);
+        error
     }
 
     /// Awaits a generated call and converts its error.
@@ -114,10 +102,28 @@ impl<C> Call<'_, C> {
         &self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<E>>>,
     ) -> Result<T> {
-        let ran = self.scoped(send).await;
-        match ran.result {
-            Ok(v) => Ok(v.into_inner()),
-            Err(e) => Err(self.convert::<T, E>(ran.head, ran.refused, e).await),
+        match self.scoped(send).await {
+            (Ok(v), _) => Ok(v.into_inner()),
+            (Err(e), seen) => Err(self.convert::<T, E>(seen, e).await),
+        }
+    }
+
+    /// Awaits a generated DELETE. A 404 to a resend means an earlier attempt deleted it (the
+    /// answer to that one was lost): the call succeeded.
+    pub(crate) async fn run_delete<E: ErrorBody>(
+        &self,
+        send: impl Future<Output = Result<ResponseValue<()>, RawError<E>>>,
+    ) -> Result<()> {
+        match self.run(send).await {
+            Err(e) if e.is_not_found() && e.attempts() > 1 => {
+                tracing::info!(
+                    operation = self.op.operation_id,
+                    attempts = e.attempts(),
+                    "nrfcloud: a resent DELETE found nothing to delete: an earlier attempt did"
+                );
+                Ok(())
+            }
+            other => other,
         }
     }
 }
@@ -127,10 +133,19 @@ impl<C: RawClient> Call<'_, C> {
     /// generated calls, returning the raw body: for the reads whose typed decoding would drop a
     /// field the facade needs (`$meta.version`).
     pub(crate) async fn get_bytes(&self, path: &str) -> Result<(ResponseHead, Bytes)> {
-        let ran = self.scoped(self.get(path)).await;
-        match (ran.result, ran.refused) {
-            (Err(_), Some(refused)) => Err(refused.into()),
-            (result, _) => result,
+        match self.scoped(self.get(path)).await {
+            (
+                Err(_),
+                Observed {
+                    refused: Some(refused),
+                    ..
+                },
+            ) => Err(refused.into()),
+            (Err(mut e), seen) => {
+                e.set_attempts(seen.attempts);
+                Err(e)
+            }
+            (ok, _) => ok,
         }
     }
 

@@ -506,6 +506,6 @@ impl DeleteDevice {
         if let Some(v) = self.if_match {
             request = request.if_match(v.as_str().to_owned());
         }
-        call.run(request.send()).await
+        call.run_delete(request.send()).await
     }
 }

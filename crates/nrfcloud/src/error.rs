@@ -133,6 +133,21 @@ impl Error {
         self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
+    /// Requests sent for the call that failed, retries included: 1 when it was not sent again
+    /// (or did not reach the server).
+    pub fn attempts(&self) -> u32 {
+        match self.kind() {
+            ErrorKind::Api(e) => e.attempts,
+            _ => 1,
+        }
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        if let ErrorKind::Api(e) = &mut *self.0 {
+            e.attempts = attempts.max(1);
+        }
+    }
+
     /// HTTP 404.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
@@ -257,9 +272,16 @@ pub struct ApiError {
     /// The raw body (cut to 2 KiB) when it was not the usual `{code, message}`, e.g. an empty
     /// body or a gateway's HTML page.
     pub(crate) body: Option<String>,
+    /// Requests sent for the call, retries included.
+    pub(crate) attempts: u32,
 }
 
 impl ApiError {
+    /// Requests sent for the call, retries included (1 when it was not sent again).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
     /// The operation, e.g. `FetchDevice`.
     pub fn operation(&self) -> &'static str {
         self.operation
@@ -299,10 +321,19 @@ impl fmt::Display for ApiError {
             write!(f, " (nRF code {code})")?;
         }
         match (&self.message, &self.body) {
-            (Some(m), _) => write!(f, ": {m}"),
-            (None, Some(b)) if !b.trim().is_empty() => write!(f, ": {}", b.trim()),
-            _ => Ok(()),
+            (Some(m), _) => write!(f, ": {m}")?,
+            (None, Some(b)) if !b.trim().is_empty() => write!(f, ": {}", b.trim())?,
+            _ => {}
         }
+        if self.attempts > 1 {
+            write!(f, " (attempt {} of the request", self.attempts)?;
+            if self.status == StatusCode::PRECONDITION_FAILED {
+                // A resent conditional write: the first one may have changed the version.
+                f.write_str("; an earlier attempt may have applied the change: read it again")?;
+            }
+            f.write_str(")")?;
+        }
+        Ok(())
     }
 }
 
@@ -334,6 +365,7 @@ impl ApiError {
             message,
             request_id: request_id(headers),
             body,
+            attempts: 1,
         }
     }
 
@@ -351,6 +383,7 @@ impl ApiError {
             message: Some(message),
             request_id: request_id(headers),
             body: None,
+            attempts: 1,
         }
     }
 }

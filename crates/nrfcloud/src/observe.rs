@@ -6,7 +6,7 @@ use std::{
     future::Future,
     sync::{
         Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU32, AtomicU64, Ordering},
     },
 };
 
@@ -19,6 +19,18 @@ use crate::error::AuthError;
 struct Slot {
     head: Mutex<Option<ResponseHead>>,
     refused: Mutex<Option<AuthError>>,
+    attempts: AtomicU32,
+}
+
+/// What the hooks learnt about one call.
+#[derive(Debug, Default)]
+pub(crate) struct Observed {
+    /// The head of the response the call returned.
+    pub head: Option<ResponseHead>,
+    /// The credential refusal that stopped it before sending.
+    pub refused: Option<AuthError>,
+    /// Requests sent, retries included.
+    pub attempts: u32,
 }
 
 tokio::task_local! {
@@ -40,6 +52,7 @@ pub(crate) async fn counting_attempts<T>(work: impl Future<Output = T>) -> (T, u
 /// Called by the retry runtime once per attempt.
 pub(crate) fn record_attempt() {
     let _ = ATTEMPTS.try_with(|n| n.fetch_add(1, Ordering::Relaxed));
+    let _ = SLOT.try_with(|s| s.attempts.fetch_add(1, Ordering::Relaxed));
 }
 
 fn take<T>(cell: &Mutex<Option<T>>) -> Option<T> {
@@ -59,17 +72,18 @@ pub(crate) fn record_refusal(e: AuthError) -> String {
     message
 }
 
-/// Runs `work` (one call) in a fresh slot; its output with the head of the response it
-/// returned and the credential refusal that stopped it, if any.
-pub(crate) async fn observed<T>(
-    work: impl Future<Output = T>,
-) -> (T, Option<ResponseHead>, Option<AuthError>) {
+/// Runs `work` (one call) in a fresh slot; its output with what the hooks learnt about it.
+pub(crate) async fn observed<T>(work: impl Future<Output = T>) -> (T, Observed) {
     SLOT.scope(Slot::default(), async {
         let out = work.await;
-        let (head, refused) = SLOT
-            .try_with(|s| (take(&s.head), take(&s.refused)))
+        let seen = SLOT
+            .try_with(|s| Observed {
+                head: take(&s.head),
+                refused: take(&s.refused),
+                attempts: s.attempts.load(Ordering::Relaxed),
+            })
             .unwrap_or_default();
-        (out, head, refused)
+        (out, seen)
     })
     .await
 }

@@ -185,3 +185,84 @@ async fn the_raw_client_retries_too() {
     let _ = client.raw().rest().fetch_account_info().send().await;
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn an_unclaim_whose_resend_finds_the_device_gone_succeeded() {
+    let server = MockServer::start().await;
+    let id = "50503041-3633-4261-803d-1e2b8f70111a";
+    // The first DELETE is applied, but its answer is lost behind a gateway error.
+    Mock::given(method("DELETE"))
+        .and(path(format!("/v1/claimed-devices/{id}")))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("/v1/claimed-devices/{id}")))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"code": 40400, "message": "Device not found"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let claimed = client(&server).provisioning().claimed_devices();
+    claimed.unclaim(id).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_delete_answered_404_at_once_is_not_found() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/devices/nrf-352656100123456"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"code": 40410, "message": "Device not found"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .devices()
+        .delete("nrf-352656100123456")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    assert_eq!(e.attempts(), 1);
+}
+
+#[tokio::test]
+async fn a_resent_conditional_write_answered_412_says_it_may_have_applied() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/v1/devices/nrf-352656100123456/name"))
+        .respond_with(ResponseTemplate::new(504))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/v1/devices/nrf-352656100123456/name"))
+        .respond_with(
+            ResponseTemplate::new(412)
+                .set_body_json(json!({"code": 41200, "message": "Precondition Failed"})),
+        )
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .devices()
+        .rename("nrf-352656100123456", "kitchen")
+        .if_match(nrfcloud::version::Etag::new("7"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.is_precondition_failed(), "{e}");
+    assert_eq!(e.attempts(), 2);
+    assert_eq!(
+        e.to_string(),
+        "UpdateDeviceName failed with HTTP 412 Precondition Failed (nRF code 41200): \
+         Precondition Failed (attempt 2 of the request; an earlier attempt may have applied \
+         the change: read it again)"
+    );
+}

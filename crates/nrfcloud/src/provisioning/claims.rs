@@ -695,7 +695,7 @@ impl DeviceAction {
             }
             Action::Unclaim => {
                 let call = self.client.call(ops::provisioning::UNCLAIM_DEVICE);
-                call.run(call.raw.unclaim_device().device_id(id).send())
+                call.run_delete(call.raw.unclaim_device().device_id(id).send())
                     .await
             }
         }

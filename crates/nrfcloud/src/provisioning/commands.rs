@@ -382,6 +382,6 @@ impl DeleteCommand {
             .delete_device_provisioning_command()
             .device_id(self.device_id.as_str())
             .command_id(self.command_id);
-        call.run(request.send()).await
+        call.run_delete(request.send()).await
     }
 }

@@ -352,7 +352,7 @@ impl DeleteRule {
         let call = self
             .client
             .call(ops::provisioning::DELETE_PROVISIONING_RULE);
-        call.run(
+        call.run_delete(
             call.raw
                 .delete_provisioning_rule()
                 .rule_id(self.rule_id)

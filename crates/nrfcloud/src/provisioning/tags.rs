@@ -312,7 +312,7 @@ impl DeleteTag {
     /// ```
     pub async fn send(self) -> Result<()> {
         let call = self.client.call(ops::provisioning::DELETE_PROVISIONING_TAG);
-        call.run(
+        call.run_delete(
             call.raw
                 .delete_provisioning_tag()
                 .tag_id(self.tag_id)
