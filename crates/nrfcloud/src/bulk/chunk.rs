@@ -24,6 +24,15 @@ pub(crate) struct Batch {
     pub already_done: u64,
 }
 
+impl Batch {
+    /// The last line of the input this batch covers (0 when it covers none).
+    pub fn last_line(&self) -> u64 {
+        let chunk = self.chunk.as_ref().map_or(0, Chunk::last_line);
+        let invalid = self.invalid.iter().map(|e| e.line).max().unwrap_or(0);
+        chunk.max(invalid)
+    }
+}
+
 /// A chunk body being written, and its rows.
 struct Builder<K: Kind> {
     writer: K::Writer,

@@ -195,6 +195,10 @@ pub struct BulkReport {
     pub not_submitted: Vec<LineRange>,
     /// Upload requests sent.
     pub requests: u64,
+    /// Set when the run ended before reading its whole input (the input stalled past the
+    /// deadline): no line after this one was read (0 when none was). The rows of those lines
+    /// are in no count.
+    pub unread_after_line: Option<u64>,
     /// Bulk operations started.
     pub bulk_ops: Vec<BulkOpReport>,
 }
@@ -207,6 +211,7 @@ impl BulkReport {
             rows: Vec::new(),
             not_submitted: Vec::new(),
             requests: 0,
+            unread_after_line: None,
             bulk_ops: Vec::new(),
         }
     }
@@ -306,7 +311,11 @@ impl fmt::Display for BulkReport {
             c.invalid,
             c.unconfirmed,
             c.not_submitted
-        )
+        )?;
+        match self.unread_after_line {
+            Some(line) => write!(f, "; the input was not read after line {line}"),
+            None => Ok(()),
+        }
     }
 }
 

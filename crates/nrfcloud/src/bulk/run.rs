@@ -69,6 +69,33 @@ fn input_error(
     BulkError::new(kind, report, Some(source.into())).into()
 }
 
+/// How long after the deadline the run still waits for the answers in flight (each of which
+/// ends at the deadline by itself) before it gives up on an input that stalled.
+const STALL_GRACE: Duration = Duration::from_secs(2);
+
+/// Runs `f` on a thread of its own. Reading the input can block forever (a stalled stdin),
+/// and tokio's runtime waits for its blocking-pool tasks when it shuts down: on a thread of its
+/// own, a stuck read holds neither the run (which stops waiting at its deadline) nor the
+/// program's exit.
+fn reading<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> impl std::future::Future<Output = io::Result<T>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("nrfcloud-bulk-input".into())
+        .spawn(move || {
+            let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        });
+    async move {
+        spawned?;
+        match rx.await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => Err(io::Error::other("the input reader ended without an answer")),
+        }
+    }
+}
+
 /// Runs `f` on the blocking pool (file and CSV work must not stall the async workers).
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
@@ -112,7 +139,10 @@ pub(crate) async fn run<K: Kind + Clone>(
     let done = Arc::new(done);
     let input = match settings.invalid_rows {
         InvalidRows::Skip => input,
-        InvalidRows::Abort => checked(kind.clone(), input, done.clone()).await?,
+        InvalidRows::Abort => {
+            let until = (deadline, settings.deadline);
+            checked(kind.clone(), input, done.clone(), until).await?
+        }
     };
     let ctx = Ctx {
         client,
@@ -145,9 +175,16 @@ async fn open_journal(
 
 /// Validates the whole input before anything is sent ([`InvalidRows::Abort`]); the input to
 /// send, read again from a spool.
-async fn checked<K: Kind>(kind: K, input: Input, done: Arc<HashSet<u128>>) -> Result<Input> {
+async fn checked<K: Kind>(
+    kind: K,
+    input: Input,
+    done: Arc<HashSet<u128>>,
+    (deadline, after): (Instant, Duration),
+) -> Result<Input> {
     let op = kind.operation();
-    let validated = blocking(move || {
+    let last_line = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = last_line.clone();
+    let validated = reading(move || {
         let spool = tempfile::tempfile()?;
         let again = spool.try_clone()?;
         let tee = Tee {
@@ -156,12 +193,19 @@ async fn checked<K: Kind>(kind: K, input: Input, done: Arc<HashSet<u128>>) -> Re
         };
         let mut report = BulkReport::new(op);
         produce(&kind, Box::new(tee), &done, |batch| {
+            seen.fetch_max(batch.last_line(), Ordering::Relaxed);
             unsent(&mut report, batch);
             true
         })?;
         Ok((report, again))
-    })
-    .await;
+    });
+    let Ok(validated) = tokio::time::timeout_at(deadline, validated).await else {
+        let mut report = BulkReport::new(op);
+        report.unread_after_line = Some(last_line.load(Ordering::Relaxed));
+        report.finish();
+        let kind = BulkErrorKind::Deadline { after };
+        return Err(BulkError::new(kind, report, None).into());
+    };
     let (mut report, mut again) =
         validated.map_err(|e| input_error(BulkReport::new(op), "cannot read the CSV input", e))?;
     if report.counts.invalid > 0 {
@@ -196,9 +240,10 @@ async fn submit<K: Kind>(
     let mut tally = Tally::new(ctx.kind.operation(), settings, journal);
     let (tx, rx) = mpsc::channel::<Batch>(concurrency);
     let ctx = Arc::new(ctx);
+    let deadline = ctx.deadline;
     let producer = {
         let ctx = ctx.clone();
-        tokio::task::spawn_blocking(move || {
+        reading(move || {
             produce(&ctx.kind, input, &done, |batch| {
                 tx.blocking_send(batch).is_ok()
             })
@@ -224,18 +269,24 @@ async fn submit<K: Kind>(
             })
             .buffer_unordered(concurrency)
     });
-    while let Some((batch, sent)) = answers.next().await {
-        if tally.record(batch, sent) {
-            // Nothing more may be sent: a request failed, the deadline passed, or the journal
-            // cannot record confirmations (unrecorded ones would be sent again).
-            stop.store(true, Ordering::SeqCst);
+    loop {
+        match tokio::time::timeout_at(deadline + STALL_GRACE, answers.next()).await {
+            Ok(Some((batch, sent))) => {
+                if tally.record(batch, sent) {
+                    // Nothing more may be sent: a request failed, the deadline passed, or the
+                    // journal cannot record confirmations (unrecorded ones would be sent again).
+                    stop.store(true, Ordering::SeqCst);
+                }
+            }
+            Ok(None) => break,
+            // The input stalled: every answer in flight is in (each ends at the deadline);
+            // the reader is left behind on its thread.
+            Err(_) => return tally.stalled(),
         }
     }
-    let produced = match producer.await {
-        Ok(result) => result,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => Err(io::Error::other(e)),
-    };
+    let produced = tokio::time::timeout_at(deadline + STALL_GRACE, producer)
+        .await
+        .unwrap_or(Ok(()));
     tally.finish(produced)
 }
 
@@ -247,6 +298,8 @@ struct Tally {
     submitted: u64,
     stopped: Option<(BulkErrorKind, Option<Error>)>,
     journal_error: Option<io::Error>,
+    /// The last line of the input handed over so far.
+    last_line: u64,
 }
 
 impl Tally {
@@ -258,11 +311,22 @@ impl Tally {
             submitted: 0,
             stopped: None,
             journal_error: None,
+            last_line: 0,
         }
+    }
+
+    /// The run's end when the input stalled past the deadline.
+    fn stalled(mut self) -> Result<BulkReport> {
+        self.report.unread_after_line = Some(self.last_line);
+        let after = self.settings.deadline;
+        self.stopped
+            .get_or_insert((BulkErrorKind::Deadline { after }, None));
+        self.finish(Ok(()))
     }
 
     /// Records one batch and what became of it; whether the run must stop sending.
     fn record(&mut self, batch: Batch, sent: Option<Sent>) -> bool {
+        self.last_line = self.last_line.max(batch.last_line());
         match sent {
             None => unsent(&mut self.report, batch),
             Some(sent) => self.answered(batch, sent),
