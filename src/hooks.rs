@@ -209,7 +209,12 @@ impl Inner {
                         headers: response.headers().clone(),
                     });
                 }
-                return result;
+                return match result {
+                    Ok(response) if !response.status().is_success() => {
+                        Ok(bounded_error_body(response).await)
+                    }
+                    other => other,
+                };
             };
             drop(result);
             runtime.sleep(delay).await;
@@ -217,6 +222,31 @@ impl Inner {
             attempt += 1;
         }
     }
+}
+
+/// The most of an error response's body a call reads: enough for any nRF error body or a
+/// gateway's HTML page, and a bound on memory whatever a server sends.
+pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// `response` with its body cut to [`MAX_ERROR_BODY_BYTES`], read at most that far: the
+/// generated code reads an error body whole.
+async fn bounded_error_body(mut response: reqwest::Response) -> reqwest::Response {
+    let mut body = Vec::new();
+    while body.len() < MAX_ERROR_BODY_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            // What arrived before the body failed is what there is to report.
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body.truncate(MAX_ERROR_BODY_BYTES);
+    let mut cut = http::Response::new(body);
+    *cut.status_mut() = response.status();
+    *cut.version_mut() = response.version();
+    *cut.headers_mut() = std::mem::take(response.headers_mut());
+    // The length no longer matches the body.
+    cut.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
+    reqwest::Response::from(cut)
 }
 
 /// A number in `[0, 1)` for the backoff jitter. std's `RandomState` is randomly keyed per

@@ -114,3 +114,53 @@ async fn a_stalled_input_ends_the_validation_pass_at_its_deadline() {
     assert!(server.received_requests().await.unwrap().is_empty());
     drop(release);
 }
+
+#[test]
+fn a_row_that_never_ends_stops_the_reading_at_256_kib_with_its_line() {
+    // Line 2 opens a quote that never closes: 8 MiB more of "token".
+    let mut input = b"dG9rZW4wMDAx.c2ln\n\"".to_vec();
+    input.resize(8 << 20, b'x');
+    let rows: Vec<_> = nrfcloud::bulk::csv::ClaimReader::new(&input[..]).collect();
+    assert_eq!(rows.len(), 2, "one row, then the error, then nothing");
+    assert_eq!(rows[0].as_ref().unwrap().line, 1);
+    let e = rows[1].as_ref().unwrap_err();
+    let source = std::error::Error::source(e).unwrap().to_string();
+    assert_eq!(
+        source,
+        "line 2: a row longer than 256 KiB (an unclosed quote, or a file that is not a bulk CSV?)"
+    );
+}
+
+#[tokio::test]
+async fn a_row_that_never_ends_stops_the_run_with_its_line() {
+    let server = MockServer::start().await;
+    claims_answered(&server).await;
+    let mut input = b"dG9rZW4wMDAx.c2ln\ndG9rZW4wMDAy.c2ln\n\"".to_vec();
+    input.resize(4 << 20, b'x');
+    let e = common::client(&server)
+        .provisioning()
+        .bulk_claim(io::Cursor::new(input))
+        .wait()
+        .await
+        .unwrap_err();
+    let ErrorKind::Bulk(bulk) = e.kind() else {
+        panic!("{e}")
+    };
+    assert_eq!(
+        bulk.kind(),
+        &BulkErrorKind::Input {
+            what: "cannot read the CSV input".into()
+        }
+    );
+    let mut chain = String::new();
+    let mut source = std::error::Error::source(bulk);
+    while let Some(s) = source {
+        chain = s.to_string();
+        source = s.source();
+    }
+    assert!(
+        chain.starts_with("line 3: a row longer than 256 KiB"),
+        "{chain}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

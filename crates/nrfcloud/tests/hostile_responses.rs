@@ -98,3 +98,40 @@ async fn a_ten_megabyte_html_error_page_is_an_api_error_with_its_status() {
     // The message the user sees stays short, whatever the page.
     assert!(e.to_string().len() < 4096, "{} bytes", e.to_string().len());
 }
+
+#[tokio::test]
+async fn an_error_body_is_read_only_as_far_as_it_is_reported() {
+    // A 503 that announces 10 MB, sends 200 KiB and then nothing: the error is reported from
+    // what a bounded read takes, without waiting for (or holding) the rest.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = vec![0u8; 64 * 1024];
+        let _ = socket.read(&mut request).await;
+        let head = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/html\r\n\
+                    content-length: 10000000\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        socket.write_all(&vec![b'x'; 200 * 1024]).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    });
+    let client = nrfcloud::Client::builder()
+        .api_key(common::API_KEY)
+        .provisioning_host(&origin)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let e = client
+        .provisioning()
+        .claim("AAAA.BBBB")
+        .send()
+        .await
+        .unwrap_err();
+    let ErrorKind::Api(api) = e.kind() else {
+        panic!("not an API error: {e}")
+    };
+    assert_eq!(api.status().as_u16(), 503);
+    let kept = format!("{}…", "x".repeat(2048));
+    assert_eq!(api.body(), Some(kept.as_str()), "kept cut to 2 KiB");
+}

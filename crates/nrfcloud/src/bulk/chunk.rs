@@ -15,6 +15,11 @@ use super::{
 /// nrfcloud-utils sends per claim request.
 pub const MAX_ROWS_PER_REQUEST: usize = 1000;
 
+/// Most bytes of rows in one request body: rows with large certificates make a request of
+/// fewer rows, so a body stays well under the service's request size limit, and memory under
+/// concurrency × this.
+pub const MAX_BYTES_PER_REQUEST: usize = 4 * 1024 * 1024;
+
 /// What the reading side hands to the submitting side: a chunk when one is full (or the input
 /// ended), with the invalid rows and the journal's rows met since the previous batch.
 #[derive(Debug, Default)]
@@ -37,6 +42,7 @@ impl Batch {
 struct Builder<K: Kind> {
     writer: K::Writer,
     rows: Vec<ChunkRow>,
+    bytes: usize,
 }
 
 impl<K: Kind> Builder<K> {
@@ -44,7 +50,12 @@ impl<K: Kind> Builder<K> {
         Self {
             writer: kind.writer(),
             rows: Vec::with_capacity(MAX_ROWS_PER_REQUEST),
+            bytes: 0,
         }
+    }
+
+    fn is_full(&self) -> bool {
+        self.rows.len() == MAX_ROWS_PER_REQUEST || self.bytes >= MAX_BYTES_PER_REQUEST
     }
 
     fn into_chunk(self) -> io::Result<Chunk> {
@@ -79,11 +90,14 @@ fn next_into<K: Kind>(
         return Ok(true);
     }
     match kind.write(&mut builder.writer, &row.record) {
-        Ok(()) => builder.rows.push(ChunkRow {
-            line: row.line,
-            key,
-            device_id: K::device_id(&row.record).map(Into::into),
-        }),
+        Ok(()) => {
+            builder.bytes += K::size(&row.record);
+            builder.rows.push(ChunkRow {
+                line: row.line,
+                key,
+                device_id: K::device_id(&row.record).map(Into::into),
+            });
+        }
         // The reader checked the row already; only the run's extra tags can fail here, and
         // those are checked before reading starts.
         Err(WriteError::Invalid(reason)) => batch.invalid.push(RowError::new(row.line, reason)),
@@ -106,7 +120,7 @@ pub(crate) fn produce<K: Kind>(
     let mut batch = Batch::default();
     loop {
         let more = next_into(kind, &mut reader, &mut builder, done, &mut batch)?;
-        if builder.rows.len() == MAX_ROWS_PER_REQUEST || (!more && !builder.rows.is_empty()) {
+        if builder.is_full() || (!more && !builder.rows.is_empty()) {
             let full = std::mem::replace(&mut builder, Builder::new(kind));
             batch.chunk = Some(full.into_chunk()?);
         }
@@ -194,5 +208,41 @@ mod tests {
             .map(|r| r.line)
             .collect();
         assert_eq!(lines, [1, 3]);
+    }
+
+    #[test]
+    fn large_rows_make_smaller_chunks_under_the_byte_cap() {
+        use crate::bulk::{Keys, csv::KeyKind};
+        // 100 rows of 100 KiB certificates: 10 MB in all, 41 rows to a 4 MiB request.
+        let pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            "A".repeat(100 * 1024)
+        );
+        let mut input = String::new();
+        for i in 0..100 {
+            input.push_str(&format!("nrf-{i:015},\"{pem}\"\n"));
+        }
+        let mut chunks = Vec::new();
+        let kind = Keys(KeyKind::Certificate);
+        produce(
+            &kind,
+            Box::new(io::Cursor::new(input)),
+            &HashSet::new(),
+            |b| {
+                assert!(b.invalid.is_empty(), "{:?}", b.invalid);
+                chunks.extend(b.chunk);
+                true
+            },
+        )
+        .unwrap();
+        let sizes: Vec<usize> = chunks.iter().map(|c| c.rows.len()).collect();
+        assert_eq!(sizes, [41, 41, 18]);
+        for c in &chunks {
+            assert!(
+                c.body.len() < MAX_BYTES_PER_REQUEST + pem.len() + 64,
+                "{}",
+                c.body.len()
+            );
+        }
     }
 }

@@ -58,6 +58,10 @@ impl Kind for Claims {
         record.device_id.as_deref()
     }
 
+    fn size(record: &ClaimRecord) -> usize {
+        record.token.len() + record.tags.iter().map(|t| t.len() + 3).sum::<usize>() + 4
+    }
+
     fn writer(&self) -> Self::Writer {
         ClaimWriter::new(Vec::with_capacity(64 * 1024))
     }

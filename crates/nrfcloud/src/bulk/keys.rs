@@ -39,6 +39,10 @@ impl Kind for Keys {
         Some(&record.device_id)
     }
 
+    fn size(record: &KeyRecord) -> usize {
+        record.device_id.len() + record.pem.len() + 4
+    }
+
     fn writer(&self) -> Self::Writer {
         KeyWriter::new(Vec::with_capacity(64 * 1024), self.0)
     }

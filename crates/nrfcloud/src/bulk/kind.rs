@@ -89,6 +89,10 @@ pub trait Kind: Send + Sync + 'static {
     #[doc(hidden)]
     fn device_id(record: &Self::Record) -> Option<&str>;
 
+    /// About how many bytes the record takes in a request body.
+    #[doc(hidden)]
+    fn size(record: &Self::Record) -> usize;
+
     #[doc(hidden)]
     fn writer(&self) -> Self::Writer;
 

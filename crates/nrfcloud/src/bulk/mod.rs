@@ -28,9 +28,10 @@
 //!    a header row, missing or extra columns, invalid tags, duplicates, malformed tokens, text
 //!    that is not UTF-8 — each with the line of the file ([`RowError`]). [`InvalidRows`] chooses between
 //!    stopping with nothing uploaded (the default) and skipping those rows.
-//! 2. **Chunk** the valid rows into requests of at most 1000 rows, and **send** them with a
-//!    bounded concurrency (default 4), as `Content-Type: text/csv`. Memory stays flat: rows are
-//!    read only as fast as they are sent.
+//! 2. **Chunk** the valid rows into requests of at most 1000 rows and 4 MiB, and **send**
+//!    them with a bounded concurrency (default 4), as `Content-Type: text/csv`. Memory stays
+//!    flat: rows are read only as fast as they are sent, and a row longer than 256 KiB stops
+//!    the reading.
 //! 3. **Follow** each answer: a synchronous claim answer (`{claimedIds, failed}`) is matched
 //!    with its rows; a bulk operation (202 + `bulkOpsRequestId`) is polled, with a doubling
 //!    interval, until it ends, and the rows of a FAILED one are read from its error summary
@@ -63,7 +64,7 @@ mod validate;
 use std::time::Duration;
 
 pub use builder::{BulkUpload, Onboarding};
-pub use chunk::MAX_ROWS_PER_REQUEST;
+pub use chunk::{MAX_BYTES_PER_REQUEST, MAX_ROWS_PER_REQUEST};
 pub use claims::Claims;
 pub use error::{BulkError, BulkErrorKind};
 pub use keys::Keys;

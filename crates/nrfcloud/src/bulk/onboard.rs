@@ -35,6 +35,19 @@ impl Kind for Onboard {
         Some(&record.device_id)
     }
 
+    fn size(record: &OnboardRecord) -> usize {
+        record.device_id.len()
+            + record.sub_type.len()
+            + record
+                .tags
+                .iter()
+                .chain(&record.fw_types)
+                .map(|t| t.len() + 1)
+                .sum::<usize>()
+            + record.cert_pem.len()
+            + 8
+    }
+
     fn writer(&self) -> Self::Writer {
         OnboardWriter::new(Vec::with_capacity(64 * 1024))
     }

@@ -8,15 +8,40 @@ use crate::bulk::validate::{RowError, Seen, is_header, key_of};
 /// Counts what the `csv` reader takes from the input: the reader's own line numbers are exact
 /// only up to the end of a record, and whether the last record ended with a line break is
 /// known only here.
+///
+/// It also bounds memory: the `csv` reader holds a whole row, so a row that does not end (no
+/// closing quote, a file that is not CSV) stops the reading at [`MAX_ROW_BYTES`] past the end
+/// of the last complete row.
 struct Tracked<R> {
     inner: R,
     total: u64,
     last: u8,
     eof: bool,
+    /// Where the last complete row ended, and the line after it.
+    row_end: u64,
+    line: u64,
 }
+
+/// The longest row a bulk CSV may have: far above any real one (a token is under 2 KiB, a
+/// certificate row a few KiB).
+pub const MAX_ROW_BYTES: u64 = 256 * 1024;
+
+/// What the `csv` reader may have buffered ahead of the row it parses.
+const READ_AHEAD: u64 = 64 * 1024;
 
 impl<R: io::Read> io::Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.total - self.row_end > MAX_ROW_BYTES + READ_AHEAD {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "line {}: a row longer than {} KiB (an unclosed quote, or a file that is not \
+                     a bulk CSV?)",
+                    self.line,
+                    MAX_ROW_BYTES / 1024
+                ),
+            ));
+        }
         let n = self.inner.read(buf)?;
         if n == 0 {
             self.eof = true;
@@ -44,6 +69,8 @@ pub(super) struct Lines<R> {
     held: Option<u64>,
     first: bool,
     seen: Seen,
+    /// An input error ends the rows: the reader cannot find the next row after one.
+    failed: bool,
 }
 
 enum Raw {
@@ -62,6 +89,8 @@ impl<R: io::Read> Lines<R> {
                 total: 0,
                 last: 0,
                 eof: false,
+                row_end: 0,
+                line: 1,
             });
         Self {
             csv,
@@ -71,6 +100,7 @@ impl<R: io::Read> Lines<R> {
             held: None,
             first: true,
             seen: Seen::default(),
+            failed: false,
         }
     }
 
@@ -82,11 +112,20 @@ impl<R: io::Read> Lines<R> {
         if let Some(line) = self.held.take() {
             return Some(Ok(Raw::Record(line)));
         }
+        if self.failed {
+            return None;
+        }
         match self.csv.read_byte_record(&mut self.record) {
-            Err(e) => Some(Err(ReadError::Io(io_error(e)))),
+            Err(e) => {
+                self.failed = true;
+                Some(Err(ReadError::Io(io_error(e))))
+            }
             Ok(false) => None,
             Ok(true) => {
                 let after = self.csv.position().line();
+                let end = self.csv.position().byte();
+                let src = self.csv.get_mut();
+                (src.row_end, src.line) = (end, after);
                 let inner = memchr::memchr_iter(b'\n', self.record.as_slice()).count() as u64;
                 let src = self.csv.get_ref();
                 let unterminated =

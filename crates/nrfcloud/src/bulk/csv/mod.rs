@@ -43,6 +43,7 @@ use std::{fmt, io};
 
 use super::validate::RowError;
 
+pub use lines::MAX_ROW_BYTES;
 pub use read::{ClaimReader, KeyReader, OnboardReader};
 pub use write::{ClaimWriter, KeyWriter, OnboardWriter, WriteError};
 
