@@ -23,6 +23,9 @@ const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 
 /// Smallest RSA modulus accepted for RS256, in bits.
 const MIN_RSA_BITS: usize = 2048;
+/// Longer RSA keys are refused before they are checked: checking (and signing with) a
+/// 16384-bit key takes seconds, and no nRF Cloud token needs one.
+const MAX_RSA_BITS: usize = 8192;
 
 /// What a [`PrivateKey`] is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -232,6 +235,7 @@ fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, AuthError> {
             .map_err(|e| invalid(format!("bad PKCS#8 P-256 key: {e}")))?;
         p256_key(secret)
     } else if algorithm == RSA_ENCRYPTION {
+        check_rsa_size(info.private_key)?;
         let key = rsa::RsaPrivateKey::from_pkcs8_der(der)
             .map_err(|e| invalid(format!("bad PKCS#8 RSA key: {e}")))?;
         rsa_key(key)
@@ -247,7 +251,26 @@ fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, AuthError> {
     }
 }
 
+/// Refuses an RSA key longer than [`MAX_RSA_BITS`] from its PKCS#1 structure alone, before the
+/// costly consistency checks.
+fn check_rsa_size(pkcs1: &[u8]) -> Result<(), AuthError> {
+    let Ok(parsed) = rsa::pkcs1::RsaPrivateKey::try_from(pkcs1) else {
+        // Malformed: the full parse reports it.
+        return Ok(());
+    };
+    let modulus = parsed.modulus.as_bytes();
+    let leading = modulus.iter().take_while(|b| **b == 0).count();
+    let bits = (modulus.len() - leading) * 8;
+    if bits > MAX_RSA_BITS {
+        return Err(invalid(format!(
+            "the RSA key has {bits} bits; at most {MAX_RSA_BITS} are accepted (RS256 needs 2048)"
+        )));
+    }
+    Ok(())
+}
+
 fn from_pkcs1(der: &[u8]) -> Result<PrivateKey, AuthError> {
+    check_rsa_size(der)?;
     let key = rsa::RsaPrivateKey::from_pkcs1_der(der)
         .map_err(|e| invalid(format!("bad PKCS#1 RSA key: {e}")))?;
     rsa_key(key)

@@ -3,9 +3,12 @@
 use std::io;
 
 use super::{ClaimRecord, KeyKind, KeyRecord, Numbered, OnboardRecord, ReadError, lines::Lines};
-use crate::bulk::validate::{
-    check_claim_tag, check_claim_token, check_device_id, check_device_tag, check_fw_type,
-    check_pem, check_sub_type, shown,
+use crate::bulk::{
+    token,
+    validate::{
+        check_claim_tag, check_claim_token, check_device_id, check_device_tag, check_fw_type,
+        check_pem, check_sub_type, shown,
+    },
 };
 
 fn column_count(found: usize, expected: &str) -> String {
@@ -49,6 +52,15 @@ fn parse_claim(fields: &[&str]) -> Result<ClaimRecord, String> {
     };
     let token = token.trim();
     check_claim_token(token)?;
+    if let Some(uuid) = &device_id
+        && let Some(own) = token::device_id(token)
+        && token::normalized(&own) != token::normalized(uuid)
+    {
+        // The claim would go by the token; a mismatch means the row mixes two devices.
+        return Err(format!(
+            "column 2 (device {uuid}) is not the device the token was made by ({own})"
+        ));
+    }
     let tags = split_list(tags, ',')
         .map(|t| check_claim_tag(t).map(|()| t.to_owned()))
         .collect::<Result<Vec<_>, _>>()?;
