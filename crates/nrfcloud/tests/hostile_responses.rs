@@ -135,3 +135,145 @@ async fn an_error_body_is_read_only_as_far_as_it_is_reported() {
     let kept = format!("{}…", "x".repeat(2048));
     assert_eq!(api.body(), Some(kept.as_str()), "kept cut to 2 KiB");
 }
+
+/// A server on 127.0.0.1 that handles every connection with `serve`; it counts connections.
+async fn raw_server<F, Fut>(serve: F) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>)
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(serve(socket));
+        }
+    });
+    (origin, count)
+}
+
+/// Reads one request's head and body (by Content-Length).
+async fn read_request(socket: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut data = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = socket.read(&mut buf).await.unwrap_or(0);
+        if n == 0 {
+            return;
+        }
+        data.extend_from_slice(&buf[..n]);
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if data.len() >= end + 4 + length {
+                return;
+            }
+        }
+    }
+}
+
+fn raw_client(origin: &str, timeout: Duration) -> nrfcloud::Client {
+    nrfcloud::Client::builder()
+        .api_key(common::API_KEY)
+        .rest_host(origin)
+        .provisioning_host(origin)
+        .timeout(timeout)
+        .retry(nrfcloud::retry::RetryPolicy::never())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_get_answered_503_with_retry_after_3600_is_returned_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/devices/nrf-352656100123456"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "3600"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .devices()
+        .get("nrf-352656100123456")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(503), "{e}");
+    assert_eq!(
+        e.attempts(),
+        1,
+        "the server asked for an hour: not waited for"
+    );
+}
+
+#[tokio::test]
+async fn a_claim_whose_connection_resets_after_the_body_is_sent_once_and_unconfirmed() {
+    let (origin, connections) = raw_server(|mut socket| async move {
+        read_request(&mut socket).await;
+        // Whatever the service did with it, the answer never comes.
+        drop(socket);
+    })
+    .await;
+    let client = nrfcloud::Client::builder()
+        .api_key(common::API_KEY)
+        .provisioning_host(&origin)
+        .build()
+        .unwrap();
+    let e = client
+        .provisioning()
+        .bulk_claim(Cursor::new(tokens(3)))
+        .wait()
+        .await
+        .unwrap_err();
+    let report = e.bulk_report().expect("a bulk error");
+    assert_eq!(report.counts.unconfirmed, 3, "{report}");
+    assert_eq!(report.requests, 1);
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_server_that_trickles_a_byte_a_second_times_out() {
+    let (origin, _) = raw_server(|mut socket| async move {
+        use tokio::io::AsyncWriteExt;
+        read_request(&mut socket).await;
+        for byte in b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}" {
+            if socket.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+    .await;
+    let e = raw_client(&origin, Duration::from_secs(2))
+        .account()
+        .team_id()
+        .await
+        .unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+}
+
+#[tokio::test]
+async fn a_server_that_accepts_and_never_answers_times_out() {
+    let (origin, _) = raw_server(|mut socket| async move {
+        read_request(&mut socket).await;
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        drop(socket);
+    })
+    .await;
+    let e = raw_client(&origin, Duration::from_secs(1))
+        .devices()
+        .list()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+    assert_eq!(e.to_string(), "ListDevices timed out");
+}
