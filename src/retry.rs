@@ -5,8 +5,9 @@
 //!
 //! * every method is retried on 429: the server refused the request without processing it, so
 //!   sending it again after the wait it asked for cannot apply it twice;
-//! * idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) are also retried on 502, 503 and 504,
-//!   on timeouts and on connection failures;
+//! * idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) are also retried on 500, 502, 503 and
+//!   504 (a server error on a request that may be repeated without changing its result),
+//!   on timeouts, on connection failures and on connections lost mid-way;
 //! * POST and PATCH (claims, uploads, state patches) are otherwise retried only when the request
 //!   provably never left: the connection could not be established;
 //! * the delay is exponential with full jitter (`rand(0..1) × min(max_delay, base × 2^(n-1))`),
@@ -139,9 +140,9 @@ pub fn decide(
     }
     let retryable = match outcome {
         Outcome::Connect | Outcome::Status(429) => true,
-        Outcome::Timeout => is_idempotent(method),
-        Outcome::Status(502..=504) => is_idempotent(method),
-        Outcome::Status(_) | Outcome::Transport => false,
+        Outcome::Timeout | Outcome::Transport => is_idempotent(method),
+        Outcome::Status(500 | 502..=504) => is_idempotent(method),
+        Outcome::Status(_) => false,
     };
     if !retryable {
         return Decision::Stop;
@@ -217,10 +218,13 @@ mod tests {
             ("GET", Status(503), None, 3, 7.0, Retry(MS(400))),
             // not retryable statuses and errors
             ("GET", Status(200), None, 1, 1.0, Stop),
-            ("GET", Status(500), None, 1, 1.0, Stop),
+            ("GET", Status(500), None, 1, 1.0, Retry(MS(100))),
+            ("GET", Status(501), None, 1, 1.0, Stop),
+            ("POST", Status(500), None, 1, 1.0, Stop),
             ("GET", Status(404), None, 1, 1.0, Stop),
             ("GET", Status(412), None, 1, 1.0, Stop),
-            ("GET", Transport, None, 1, 1.0, Stop),
+            ("GET", Transport, None, 1, 1.0, Retry(MS(100))),
+            ("POST", Transport, None, 1, 1.0, Stop),
             // Retry-After wins over backoff, and a too long one stops
             ("GET", Status(429), Some(S(3)), 1, 0.1, Retry(S(3))),
             ("GET", Status(503), Some(S(0)), 1, 0.1, Retry(S(0))),

@@ -92,6 +92,21 @@ pub(crate) enum Verdict {
     Drop,
 }
 
+/// What the simulator did with the API requests it received since the faults were last set
+/// ([`crate::Simulator::request_counts`]): a client's retries show in these counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RequestCounts {
+    /// API requests received (the simulator's own `/__sim/…` routes are not counted).
+    pub received: u64,
+    /// Answered 429 by the `rate_limit_every` fault, unprocessed.
+    pub rate_limited: u64,
+    /// Closed without an answer by the `drop_rate` fault, unprocessed.
+    pub dropped: u64,
+    /// Answered 500 or 503 by the `error_rate` fault, unprocessed.
+    pub failed: u64,
+}
+
 /// The faults in force and the seeded state that makes them reproducible.
 #[derive(Debug)]
 pub(crate) struct FaultState {
@@ -100,6 +115,7 @@ pub(crate) struct FaultState {
     rng: StdRng,
     requests: u64,
     pages: u64,
+    counts: RequestCounts,
 }
 
 impl FaultState {
@@ -110,7 +126,12 @@ impl FaultState {
             faults,
             requests: 0,
             pages: 0,
+            counts: RequestCounts::default(),
         }
+    }
+
+    pub fn counts(&self) -> RequestCounts {
+        self.counts
     }
 
     fn rng(seed: u64) -> StdRng {
@@ -151,6 +172,13 @@ impl FaultState {
         } else {
             Verdict::Pass
         };
+        self.counts.received += 1;
+        match &verdict {
+            Verdict::Respond(e) if e.status.as_u16() == 429 => self.counts.rate_limited += 1,
+            Verdict::Respond(_) => self.counts.failed += 1,
+            Verdict::Drop => self.counts.dropped += 1,
+            Verdict::Pass => {}
+        }
         (f.delay, verdict)
     }
 

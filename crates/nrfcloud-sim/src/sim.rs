@@ -6,7 +6,7 @@ use tokio::{net::TcpListener, task::JoinHandle};
 
 use crate::{
     admin,
-    faults::Faults,
+    faults::{Faults, RequestCounts},
     keys, provisioning, rest,
     seed::Seed,
     server,
@@ -291,6 +291,19 @@ impl Simulator {
     /// Replaces the faults; their counters and random sequence restart.
     pub fn set_faults(&self, faults: Faults) {
         self.shared.faults().set(faults);
+    }
+
+    /// What became of the API requests received since the faults were last set.
+    ///
+    /// ```
+    /// # async fn f() -> Result<(), nrfcloud_sim::Error> {
+    /// let sim = nrfcloud_sim::Simulator::start().await?;
+    /// assert_eq!(sim.request_counts().received, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn request_counts(&self) -> RequestCounts {
+        self.shared.faults().counts()
     }
 
     /// The faults in force.

@@ -106,11 +106,11 @@ impl Error {
         }
     }
 
-    /// Whether trying again later may succeed: 429, 502, 503, 504, timeouts and connection
+    /// Whether trying again later may succeed: 429, 500, 502, 503, 504, timeouts and connection
     /// failures. Idempotent calls were already retried by the client's [`crate::retry::RetryPolicy`].
     pub fn is_retryable(&self) -> bool {
         match self.kind() {
-            ErrorKind::Api(e) => matches!(e.status.as_u16(), 429 | 502 | 503 | 504),
+            ErrorKind::Api(e) => matches!(e.status.as_u16(), 429 | 500 | 502 | 503 | 504),
             ErrorKind::Transport(e) => {
                 matches!(e.kind, TransportKind::Timeout | TransportKind::Connect)
             }
