@@ -21,7 +21,7 @@ use std::{
 };
 
 use bulk_support::{claimed_ids, token_lines};
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use nrfcloud::{Client, retry::RetryPolicy};
 use nrfcloud_sim::{Faults, Simulator};
 
