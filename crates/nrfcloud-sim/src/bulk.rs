@@ -3,7 +3,7 @@
 //! applies its rows when it completes. Rows that fail are listed in an error summary served,
 //! like the uploaded data, from the simulator's own `/__sim/bulk/…` routes without auth.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::{
     extract::State,
@@ -48,7 +48,10 @@ pub(crate) struct BulkOp {
     pub status: Status,
     pub requested_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// The uploaded data; emptied, with `expired` set, once newer uploads fill
+    /// [`UPLOAD_RETENTION_BYTES`].
     pub uploaded: Bytes,
+    pub expired: bool,
     /// `(0-based row, message)`, sorted by row.
     pub errors: Vec<(usize, String)>,
 }
@@ -108,8 +111,13 @@ pub(crate) fn submit(
             requested_at: Utc::now(),
             completed_at: None,
             uploaded,
+            expired: false,
             errors: Vec::new(),
         },
+    );
+    retain_uploads(
+        &mut shared.write().teams[team].bulk_ops,
+        UPLOAD_RETENTION_BYTES,
     );
     let task_shared = shared.clone();
     let task_id = id.clone();
@@ -150,6 +158,23 @@ async fn run(shared: AppState, team: TeamIdx, id: String, rows: usize, apply: Ap
     }
 }
 
+/// How much uploaded data a team's bulk operations keep: a long-running simulator fed
+/// 100,000-row files must not grow without bound. Operations themselves are kept.
+pub(crate) const UPLOAD_RETENTION_BYTES: usize = 64 << 20;
+
+/// Empties the uploaded data of the oldest operations (ids are ULIDs: they sort by time)
+/// beyond the newest `budget` bytes.
+fn retain_uploads(ops: &mut BTreeMap<String, BulkOp>, budget: usize) {
+    let mut kept = 0usize;
+    for op in ops.values_mut().rev() {
+        kept = kept.saturating_add(op.uploaded.len());
+        if kept > budget && !op.expired {
+            op.uploaded = Bytes::new();
+            op.expired = true;
+        }
+    }
+}
+
 fn find<'a>(data: &'a Data, id: &str) -> Result<&'a BulkOp, ApiError> {
     data.teams
         .iter()
@@ -159,8 +184,14 @@ fn find<'a>(data: &'a Data, id: &str) -> Result<&'a BulkOp, ApiError> {
 
 /// `GET /__sim/bulk/{id}/uploaded.csv`: the uploaded data, as `uploadedDataUrl` promises.
 pub(crate) async fn uploaded(State(shared): State<AppState>, Path(id): Path<String>) -> ApiResult {
-    let body = find(&shared.read(), &id)?.uploaded.clone();
-    Ok(([(header::CONTENT_TYPE, "text/csv")], body).into_response())
+    let data = shared.read();
+    let op = find(&data, &id)?;
+    if op.expired {
+        return Err(ApiError::not_found(format!(
+            "the uploaded data of bulk operation {id} is no longer kept"
+        )));
+    }
+    Ok(([(header::CONTENT_TYPE, "text/csv")], op.uploaded.clone()).into_response())
 }
 
 /// `GET /__sim/bulk/{id}/errors.json`: the error summary of a FAILED operation.
@@ -231,6 +262,39 @@ pub(crate) fn fetch_json(shared: &Shared, team: TeamIdx, id: &str) -> Result<Bul
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn old_uploads_are_emptied_beyond_the_budget() {
+        let op = |id: &str, size: usize| BulkOp {
+            id: id.into(),
+            endpoint: "ONBOARDING",
+            status: Status::Succeeded,
+            requested_at: Utc::now(),
+            completed_at: None,
+            uploaded: Bytes::from(vec![b'x'; size]),
+            expired: false,
+            errors: Vec::new(),
+        };
+        let mut ops: BTreeMap<String, BulkOp> = ["01A", "01B", "01C", "01D"]
+            .into_iter()
+            .map(|id| (id.to_string(), op(id, 40)))
+            .collect();
+        retain_uploads(&mut ops, 100);
+        let kept: Vec<(&str, usize, bool)> = ops
+            .values()
+            .map(|o| (o.id.as_str(), o.uploaded.len(), o.expired))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("01A", 0, true),
+                ("01B", 0, true),
+                ("01C", 40, false),
+                ("01D", 40, false)
+            ]
+        );
+    }
+
     use super::*;
 
     #[test]

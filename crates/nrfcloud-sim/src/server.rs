@@ -29,6 +29,9 @@ impl fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// How long a connection may take to send a request head.
+pub(crate) const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves `router` on `listener` until the simulator shuts down.
 pub(crate) async fn serve(listener: TcpListener, router: Router, shared: AppState) {
     let cancel = shared.cancel.clone();
@@ -50,7 +53,11 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, shared: AppStat
             let service = hyper::service::service_fn(move |request| {
                 handle(request, router.clone(), shared.clone())
             });
+            // A client that opens a connection and never finishes its request head does not
+            // hold it open forever.
             let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::select! {
                 _ = connection => {}
