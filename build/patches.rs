@@ -1,10 +1,12 @@
 //! Named fixes for the nRF Cloud OpenAPI documents, applied by `build.rs` before code generation.
 //!
-//! The documents in `openapi/` are never edited by hand. Each quirk that breaks progenitor, or that
-//! makes the generated client misbehave at run time, gets one function here. Every function returns
-//! the JSON pointers it changed, and [`REST`] / [`PROVISIONING`] say how many changes each document
-//! must see. `build.rs` fails when a count differs, so a patch whose target upstream fixed (or
-//! reshaped) is noticed at once and deleted or updated, never silently left as a no-op.
+//! The downloaded REST document is never edited by hand, and no document is edited to suit the
+//! generator (the provisioning document is ours: it is edited only to say what the service does).
+//! Each quirk that breaks progenitor, or that makes the generated client misbehave at run time,
+//! gets one function here. Every function returns the JSON pointers it changed, and [`REST`] /
+//! [`PROVISIONING`] say how many changes each document must see. `build.rs` fails when a count
+//! differs, so a patch whose target upstream fixed (or reshaped) is noticed at once and deleted or
+//! updated, never silently left as a no-op.
 //!
 //! This file depends on `serde_json` only: `build.rs`, the root package's tests and `xtask` all
 //! include it with `#[path]`.
@@ -71,7 +73,8 @@ pub const PROVISIONING: &[Step] = &[
     step!("open-response-unions", open_response_unions, 1),
     step!("open-response-enum-values", open_response_enum_values, 0),
     step!("lenient-response-strings", lenient_response_strings, 2),
-    step!("typed-errors", typed_errors, 25),
+    // No `typed-errors`: we write this document, and it declares the `4XX`/`5XX` `NrfCloudError`
+    // answers itself, so Prism, schemathesis and readers see them too.
 ];
 
 /// Vendor extension that records the `Content-Type` a raw upload must be sent with. progenitor
@@ -824,7 +827,8 @@ pub fn lenient_numbers(doc: &mut Value) -> Vec<String> {
 /// every error would be an untyped `UnexpectedResponse`; mixing a typed and a content-less error
 /// also panics progenitor (`response_types.len() <= 1`). nRF Cloud answers errors with
 /// `{code, message}` (nRF codes such as 40410), so every operation gets `4XX`/`5XX` with an
-/// `NrfCloudError` body in place of its declared error responses.
+/// `NrfCloudError` body in place of its declared error responses. REST only: the provisioning
+/// document, which we write, declares these answers itself.
 pub fn typed_errors(doc: &mut Value) -> Vec<String> {
     let schemas = doc
         .pointer_mut("/components/schemas")
@@ -917,7 +921,10 @@ fn json_schema(resp: &Value) -> Option<&Value> {
 /// result: different success schemas, which panic progenitor (`response_types.len() <= 1`,
 /// progenitor#344). Every JSON success response of such an operation gets one shared component,
 /// a `oneOf` of the distinct schemas, the ones with required properties first so that the
-/// untagged decoder does not let an all-optional member swallow a richer object.
+/// untagged decoder does not let an all-optional member swallow a richer object. A response
+/// that is itself a union contributes its members, whether it says `oneOf` or `anyOf` (the
+/// document's 201 says `anyOf`: a claimed device also matches the all-optional bulk result,
+/// which JSON Schema's `oneOf` would reject as "valid under more than one").
 pub fn merge_success_responses(doc: &mut Value) -> Vec<String> {
     let snapshot = doc.clone();
     let mut unions = Map::new();
@@ -931,7 +938,8 @@ pub fn merge_success_responses(doc: &mut Value) -> Vec<String> {
             let Some(schema) = json_schema(resp).filter(|_| code.starts_with('2')) else {
                 continue;
             };
-            let flat = match schema.get("oneOf").and_then(Value::as_array) {
+            let union = schema.get("oneOf").or_else(|| schema.get("anyOf"));
+            let flat = match union.and_then(Value::as_array) {
                 Some(list) => list.clone(),
                 None => vec![schema.clone()],
             };

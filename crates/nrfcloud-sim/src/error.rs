@@ -53,8 +53,8 @@ impl ApiError {
         )
     }
 
-    /// 400 / 40102: a well-formed claim token that this cloud did not issue. 400 is the one
-    /// error status the provisioning document declares for a rejected claim.
+    /// 400 / 40102: a well-formed claim token that this cloud did not issue. The provisioning
+    /// document's `4XX` of the claim operations names 400 for a rejected claim.
     pub fn invalid_ownership_code() -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,

@@ -60,6 +60,18 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     }
 }
 
+/// `deserialize_with` for an optional field that the documents type as non-nullable, used with
+/// `#[serde(default)]`: an absent field is `None`, but a JSON `null` (or, in a query string, an
+/// empty value such as `pageLimit=`) is an error, as in the service's request validation, not
+/// `None`.
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// Parses a JSON request body.
 pub(crate) fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -133,6 +145,26 @@ mod tests {
         assert!(!looks_like_json_object(b"tok.sig,\"a,b\"\n"));
         assert!(!looks_like_json_object(b"[1]"));
         assert!(!looks_like_json_object(b""));
+    }
+
+    #[test]
+    fn present_rejects_null_and_empty_values() {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Q {
+            #[serde(default, deserialize_with = "present")]
+            page_limit: Option<String>,
+            #[serde(default, deserialize_with = "present")]
+            flag: Option<bool>,
+        }
+        let q: Q = serde_html_form::from_str("").unwrap();
+        assert!(q.page_limit.is_none() && q.flag.is_none());
+        let q: Q = serde_html_form::from_str("pageLimit=").unwrap();
+        assert_eq!(q.page_limit.as_deref(), Some(""));
+        assert!(serde_html_form::from_str::<Q>("flag=null").is_err());
+        assert!(serde_json::from_str::<Q>(r#"{"pageLimit": null}"#).is_err());
+        let q: Q = serde_json::from_str(r#"{"flag": true}"#).unwrap();
+        assert_eq!(q.flag, Some(true));
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub(crate) const DEFAULT_PAGE_LIMIT: usize = 10;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PageQuery {
+    #[serde(default, deserialize_with = "crate::extract::present")]
     page_limit: Option<String>,
     page_next_token: Option<String>,
 }

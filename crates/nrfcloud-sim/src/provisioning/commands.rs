@@ -273,6 +273,7 @@ fn advance(
 
 #[derive(Deserialize)]
 struct CreateRequest {
+    #[serde(default, deserialize_with = "crate::extract::present")]
     description: Option<String>,
     request: Value,
 }

@@ -17,6 +17,7 @@ use crate::{
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ListQuery {
+    #[serde(default, deserialize_with = "crate::extract::present")]
     page_limit: Option<String>,
     page_next_token: Option<String>,
     #[serde(default)]

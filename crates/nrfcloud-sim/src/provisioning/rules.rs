@@ -78,12 +78,14 @@ impl Rule {
 #[derive(Deserialize)]
 struct RuleCommand {
     request: Value,
+    #[serde(default, deserialize_with = "crate::extract::present")]
     description: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct RuleRequest {
     name: String,
+    #[serde(default, deserialize_with = "crate::extract::present")]
     description: Option<String>,
     #[serde(default)]
     active: bool,

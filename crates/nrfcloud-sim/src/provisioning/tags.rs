@@ -48,6 +48,7 @@ impl ProvisioningTag {
 #[derive(Deserialize)]
 struct TagRequest {
     tag: String,
+    #[serde(default, deserialize_with = "crate::extract::present")]
     description: Option<String>,
 }
 

@@ -20,6 +20,7 @@ pub(crate) struct ListQuery {
     status: Option<String>,
     start_requested_at: Option<String>,
     end_requested_at: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::present")]
     page_limit: Option<String>,
     page_next_token: Option<String>,
 }

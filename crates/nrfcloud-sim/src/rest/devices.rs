@@ -22,6 +22,7 @@ use crate::{
     extract::{Body, IfMatch, Path, Query, if_match, json},
     pagination::{Page, PageRequest},
     provisioning::check_tags,
+    rest::onboarding::check_device_id,
     state::{AppState, Team, timestamp},
 };
 
@@ -129,6 +130,7 @@ fn device_mut<'a>(team: &'a mut Team, id: &str) -> Result<&'a mut Device, ApiErr
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ListQuery {
+    #[serde(default, deserialize_with = "crate::extract::present")]
     page_limit: Option<String>,
     page_next_token: Option<String>,
     #[serde(default)]
@@ -137,6 +139,75 @@ pub(crate) struct ListQuery {
     device_ids: Vec<String>,
     #[serde(default)]
     include_state: bool,
+    // Filters the simulator does not apply, still checked as the document types them (booleans,
+    // the device-id pattern, enums), as the service does: schemathesis found
+    // `includeStateMeta=null` and `gatewayId=0.5` answered 200.
+    #[serde(
+        rename = "includeStateMeta",
+        default,
+        deserialize_with = "crate::extract::present"
+    )]
+    _include_state_meta: Option<bool>,
+    #[serde(
+        rename = "bleFirmwareSupport",
+        default,
+        deserialize_with = "crate::extract::present"
+    )]
+    _ble_firmware_support: Option<bool>,
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    gateway_id: Option<String>,
+    #[serde(default)]
+    firmware_support: Vec<String>,
+    #[serde(default)]
+    firmware_support_exclude: Vec<String>,
+    #[serde(default)]
+    device_types: Vec<String>,
+}
+
+/// `FirmwareTypes` of the REST document.
+const FIRMWARE_TYPES: [&str; 8] = [
+    "APP",
+    "MODEM",
+    "BOOT",
+    "SOFTDEVICE",
+    "BOOTLOADER",
+    "MDM_FULL",
+    "SMP",
+    "CUSTOM",
+];
+
+/// `DeviceTypes` of the REST document.
+const DEVICE_TYPES: [&str; 3] = ["Gateway", "BLE", "Generic"];
+
+impl ListQuery {
+    /// The document's constraints on the filters, applied or not.
+    fn check(&self) -> Result<(), ApiError> {
+        for id in self.device_ids.iter().chain(&self.gateway_id) {
+            check_device_id(id).map_err(ApiError::bad_request)?;
+        }
+        let enums = [
+            (
+                "firmwareSupport",
+                &self.firmware_support,
+                &FIRMWARE_TYPES[..],
+            ),
+            (
+                "firmwareSupportExclude",
+                &self.firmware_support_exclude,
+                &FIRMWARE_TYPES[..],
+            ),
+            ("deviceTypes", &self.device_types, &DEVICE_TYPES[..]),
+        ];
+        for (name, values, known) in enums {
+            if let Some(v) = values.iter().find(|v| !known.contains(&v.as_str())) {
+                return Err(ApiError::bad_request(format!(
+                    "{name}: {v:?} is not one of {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `GET /v1/devices`.
@@ -145,6 +216,7 @@ pub(crate) async fn list(
     ApiKey(team): ApiKey,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
+    q.check()?;
     let page = PageRequest::new(
         &shared,
         q.page_limit.as_deref(),

@@ -70,7 +70,8 @@ impl Upload {
     }
 }
 
-fn check_device_id(id: &str) -> Result<(), String> {
+/// The REST document's device-id pattern `^[a-zA-Z0-9:_-]{1,128}$`.
+pub(crate) fn check_device_id(id: &str) -> Result<(), String> {
     let ok = (1..=128).contains(&id.len())
         && id
             .chars()
