@@ -34,6 +34,9 @@ mod call;
 mod client;
 pub mod devices;
 pub mod error;
+#[cfg(all(fuzzing, feature = "bulk"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod ids;
 mod observe;
 mod open_enum;

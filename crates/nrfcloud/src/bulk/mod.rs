@@ -49,7 +49,7 @@ mod chunk;
 mod claims;
 pub mod csv;
 mod error;
-mod journal;
+pub(crate) mod journal;
 mod keys;
 mod kind;
 mod onboard;
@@ -58,7 +58,7 @@ mod report;
 mod run;
 mod send;
 pub mod summary;
-mod token;
+pub(crate) mod token;
 mod validate;
 
 use std::time::Duration;
