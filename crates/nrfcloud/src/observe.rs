@@ -40,6 +40,7 @@ tokio::task_local! {
 
 /// Runs `work`, counting the requests its calls send (each retry included): the bulk report's
 /// request count.
+#[cfg(feature = "bulk")]
 pub(crate) async fn counting_attempts<T>(work: impl Future<Output = T>) -> (T, u64) {
     ATTEMPTS
         .scope(AtomicU64::new(0), async {
