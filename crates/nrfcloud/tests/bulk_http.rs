@@ -386,7 +386,7 @@ fn reasons(report: &nrfcloud::bulk::BulkReport) -> Vec<String> {
         .rows
         .iter()
         .map(|r| match &r.outcome {
-            RowOutcome::Unconfirmed { reason } => reason.clone(),
+            RowOutcome::Unconfirmed { reason } => reason.to_string(),
             other => panic!("line {}: {other:?}", r.line),
         })
         .collect()

@@ -158,7 +158,9 @@ fn failed_rows(failed: &[String], tokens: &[String], n: usize) -> (Vec<Option<Ro
         {
             // The service may quote the row's token in its reason: never keep it verbatim.
             let reason = scrub(message, tokens.get(i).map_or("", String::as_str));
-            outcomes[i] = Some(RowOutcome::Failed { reason });
+            outcomes[i] = Some(RowOutcome::Failed {
+                reason: reason.into(),
+            });
             continue;
         }
         match tokens
@@ -168,7 +170,7 @@ fn failed_rows(failed: &[String], tokens: &[String], n: usize) -> (Vec<Option<Ro
             Some(i) => {
                 let reason = scrub(entry, &tokens[i]);
                 outcomes[i] = Some(RowOutcome::Failed {
-                    reason: format!("refused by the service: {reason}"),
+                    reason: format!("refused by the service: {reason}").into(),
                 });
             }
             None => unattributed += 1,
@@ -209,6 +211,14 @@ fn attribute(
         .count();
     let counts_match =
         unattributed == 0 && claimed.len() == claimed_ids.len() && unnamed == opaque_left;
+    let unconfirmed = RowOutcome::Unconfirmed {
+        reason: format!(
+            "the service's answer does not say what became of this row ({} claimed ids and {} failed entries for {n} rows)",
+            claimed_ids.len(),
+            failed.len()
+        )
+        .into(),
+    };
     let outcomes = outcomes
         .into_iter()
         .zip(&ids)
@@ -216,13 +226,7 @@ fn attribute(
             outcome.unwrap_or_else(|| match id {
                 Some(id) if claimed.contains(&token::normalized(id)) => RowOutcome::Succeeded,
                 None if counts_match => RowOutcome::Succeeded,
-                _ => RowOutcome::Unconfirmed {
-                    reason: format!(
-                        "the service's answer does not say what became of this row ({} claimed ids and {} failed entries for {n} rows)",
-                        claimed_ids.len(),
-                        failed.len()
-                    ),
-                },
+                _ => unconfirmed.clone(),
             })
         })
         .collect();
@@ -314,7 +318,7 @@ mod tests {
         let c = chunk(&tokens, &[None, None, None]);
         let (out, _) = attribute(&c, &["x".into(), "y".into()], &["[1]: expired".into()]);
         assert_eq!(out[0], RowOutcome::Succeeded);
-        assert!(matches!(&out[1], RowOutcome::Failed { reason } if reason == "expired"));
+        assert!(matches!(&out[1], RowOutcome::Failed { reason } if &**reason == "expired"));
         assert_eq!(out[2], RowOutcome::Succeeded);
         // One claimed id for two rows left: nobody can tell which.
         let (out, _) = attribute(&c, &["x".into()], &["[1]: expired".into()]);

@@ -6,6 +6,7 @@
 //! is also written there, by line, as it is confirmed.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -69,20 +70,20 @@ pub enum RowOutcome {
     AlreadyDone,
     /// The service refused it.
     Failed {
-        /// The service's reason.
-        reason: String,
+        /// The service's reason. Shared by every row it applies to (one copy per request).
+        reason: Arc<str>,
     },
     /// Refused locally; never sent.
     Invalid {
         /// Why.
-        reason: String,
+        reason: Arc<str>,
     },
     /// Sent, but the service's answer does not say what became of it (the request failed in
     /// transit, the deadline passed, or the answer cannot be matched to rows). Running again
     /// with the journal sends it again.
     Unconfirmed {
-        /// Why.
-        reason: String,
+        /// Why. Shared by every row of the request it applies to.
+        reason: Arc<str>,
     },
     /// Never sent (the run stopped first).
     NotSubmitted,
@@ -228,7 +229,7 @@ impl BulkReport {
         self.rows.push(RowReport {
             line: error.line,
             outcome: RowOutcome::Invalid {
-                reason: error.reason,
+                reason: error.reason.into(),
             },
             device_id: None,
             bulk_ops_request_id: None,

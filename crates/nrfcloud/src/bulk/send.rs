@@ -75,11 +75,11 @@ fn request_failed(e: &Error) -> RowOutcome {
         }
         // The service refused the whole request.
         ErrorKind::Api(api) if api.status.is_client_error() => RowOutcome::Failed {
-            reason: format!("the service refused the whole request: {e}"),
+            reason: format!("the service refused the whole request: {e}").into(),
         },
         // It may or may not have been processed.
         _ => RowOutcome::Unconfirmed {
-            reason: format!("the request failed: {e}"),
+            reason: format!("the request failed: {e}").into(),
         },
     }
 }
@@ -140,7 +140,14 @@ async fn follow<K>(
     n: usize,
 ) -> (Vec<RowOutcome>, Option<Stop>) {
     let id = op.id.clone();
-    let all = |reason: String| vec![RowOutcome::Unconfirmed { reason }; n];
+    let all = |reason: String| {
+        vec![
+            RowOutcome::Unconfirmed {
+                reason: reason.into()
+            };
+            n
+        ]
+    };
     match poll::follow(&ctx.client, &id, ctx.deadline, ctx.poll_interval).await {
         Followed::Deadline(status) => {
             let reason = format!("bulk operation {id} was still {status} when the deadline passed");
@@ -175,15 +182,19 @@ async fn ended<K>(
     }
     if done.status != BulkOpsStatus::Failed {
         let reason = format!("bulk operation {id} ended as {}", done.status);
-        return all(RowOutcome::Unconfirmed { reason });
+        return all(RowOutcome::Unconfirmed {
+            reason: reason.into(),
+        });
     }
     let Some(url) = &done.error_summary_url else {
         let reason = format!("bulk operation {id} FAILED without an error summary");
-        return all(RowOutcome::Unconfirmed { reason });
+        return all(RowOutcome::Unconfirmed {
+            reason: reason.into(),
+        });
     };
     match poll::error_summary(&ctx.client, url, ctx.deadline).await {
         Err(reason) => all(RowOutcome::Unconfirmed {
-            reason: format!("bulk operation {id} FAILED; {reason}"),
+            reason: format!("bulk operation {id} FAILED; {reason}").into(),
         }),
         Ok(text) => {
             let (outcomes, keep) = from_summary(ErrorSummary::parse(&text), n, id);
@@ -219,7 +230,15 @@ fn from_summary(summary: ErrorSummary, n: usize, id: &str) -> (Vec<RowOutcome>, 
             let reason = format!(
                 "bulk operation {id} FAILED and its error summary is in an unknown format (kept in the report)"
             );
-            return (vec![RowOutcome::Unconfirmed { reason }; n], true);
+            return (
+                vec![
+                    RowOutcome::Unconfirmed {
+                        reason: reason.into()
+                    };
+                    n
+                ],
+                true,
+            );
         }
     };
     if errors.is_empty() && unparsed.is_empty() {
@@ -228,7 +247,15 @@ fn from_summary(summary: ErrorSummary, n: usize, id: &str) -> (Vec<RowOutcome>, 
         let reason = format!(
             "bulk operation {id} FAILED and its error summary names no row (kept in the report)"
         );
-        return (vec![RowOutcome::Unconfirmed { reason }; n], true);
+        return (
+            vec![
+                RowOutcome::Unconfirmed {
+                    reason: reason.into()
+                };
+                n
+            ],
+            true,
+        );
     }
     let mut reasons: Vec<Option<String>> = vec![None; n];
     let mut stray = unparsed.len();
@@ -242,16 +269,21 @@ fn from_summary(summary: ErrorSummary, n: usize, id: &str) -> (Vec<RowOutcome>, 
             None => stray += 1,
         }
     }
+    // One reason for every row the stray entries leave unconfirmed, shared, not copied.
+    let unconfirmed = RowOutcome::Unconfirmed {
+        reason: format!(
+            "the error summary of bulk operation {id} has {stray} entries that name no row of this request"
+        )
+        .into(),
+    };
     let outcomes = reasons
         .into_iter()
         .map(|reason| match reason {
-            Some(reason) => RowOutcome::Failed { reason },
-            None if stray == 0 => RowOutcome::Succeeded,
-            None => RowOutcome::Unconfirmed {
-                reason: format!(
-                    "the error summary of bulk operation {id} has {stray} entries that name no row of this request"
-                ),
+            Some(reason) => RowOutcome::Failed {
+                reason: reason.into(),
             },
+            None if stray == 0 => RowOutcome::Succeeded,
+            None => unconfirmed.clone(),
         })
         .collect();
     (outcomes, stray > 0)
@@ -261,6 +293,7 @@ fn from_summary(summary: ErrorSummary, n: usize, id: &str) -> (Vec<RowOutcome>, 
 mod tests {
     use super::*;
     use crate::bulk::summary::ErrorSummary;
+    use std::sync::Arc;
 
     #[test]
     fn summaries_map_rows_of_their_chunk() {
@@ -327,6 +360,23 @@ mod tests {
                 .iter()
                 .all(|o| matches!(o, RowOutcome::Unconfirmed { .. })),
             "{out:?}"
+        );
+    }
+
+    /// The rows a reason applies to hold one copy of it: 100 rows left unconfirmed by stray
+    /// summary entries, or by a chunk that cannot be followed, cost one allocation, not 100.
+    #[test]
+    fn rows_share_one_copy_of_their_reason() {
+        let reason = |o: &RowOutcome| match o {
+            RowOutcome::Unconfirmed { reason } => Arc::clone(reason),
+            other => panic!("{other:?}"),
+        };
+        let (out, _) = from_summary(ErrorSummary::parse(r#"{"errors":["[500]: x"]}"#), 100, "OP");
+        let first = reason(&out[0]);
+        assert!(out.iter().all(|o| Arc::ptr_eq(&reason(o), &first)));
+        assert_eq!(
+            &*first,
+            "the error summary of bulk operation OP has 1 entries that name no row of this request"
         );
     }
 
