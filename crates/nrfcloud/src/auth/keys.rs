@@ -4,8 +4,13 @@
 //! the SEC1 `EC PRIVATE KEY` form that nRF Cloud's device and service keys often come in. Every
 //! accepted form is normalised here, once, and a key of the wrong kind gets an error that says
 //! what was found.
+//!
+//! Key material is wiped from memory when it is dropped: the key itself (jsonwebtoken's
+//! `EncodingKey` and the RustCrypto keys zeroize on drop) and the buffers read or decoded on the
+//! way (the file, a lossy text copy, the decoded PEM blocks). One copy is out of reach: the pem
+//! crate's whitespace-free copy of a block's base64 text while it decodes it.
 
-use std::{fmt, path::Path};
+use std::{borrow::Cow, fmt, path::Path};
 
 use jsonwebtoken::EncodingKey;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
@@ -14,6 +19,8 @@ use rsa::{
     pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey},
     traits::PublicKeyParts,
 };
+
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::error::AuthError;
 
@@ -73,29 +80,44 @@ impl fmt::Debug for PrivateKey {
     }
 }
 
+/// The key's bytes are wiped when it is dropped.
+impl ZeroizeOnDrop for PrivateKey {}
+
 impl PrivateKey {
     /// Reads a PEM or DER key file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, AuthError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| AuthError::InvalidKey {
+        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| AuthError::InvalidKey {
             reason: format!("cannot read {}: {e}", path.display()),
-        })?;
+        })?);
         Self::from_bytes(&bytes)
     }
 
     /// Parses a key given as PEM text or DER bytes (told apart by the `-----BEGIN` marker).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, AuthError> {
         let text = String::from_utf8_lossy(bytes);
-        if text.contains("-----BEGIN") {
+        let key = if text.contains("-----BEGIN") {
             Self::from_pem(&text)
         } else {
             Self::from_der(bytes)
+        };
+        if let Cow::Owned(copy) = text {
+            drop(Zeroizing::new(copy));
         }
+        key
     }
 
     /// Parses PEM text.
     pub fn from_pem(pem_text: &str) -> Result<Self, AuthError> {
         let blocks = pem::parse_many(pem_text).map_err(|e| invalid(format!("bad PEM: {e}")))?;
+        let key = Self::from_blocks(&blocks);
+        for block in blocks {
+            drop(Zeroizing::new(block.into_contents()));
+        }
+        key
+    }
+
+    fn from_blocks(blocks: &[pem::Pem]) -> Result<Self, AuthError> {
         let keys: Vec<&pem::Pem> = blocks
             .iter()
             .filter(|b| b.tag() != "EC PARAMETERS")
@@ -382,6 +404,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("cannot read /nonexistent/key.pem"), "{e}");
+    }
+
+    /// Compiles only while `PrivateKey` promises to wipe its bytes on drop.
+    #[test]
+    fn a_key_is_wiped_when_dropped() {
+        fn wiped_on_drop<T: ZeroizeOnDrop>(_: &T) {}
+        wiped_on_drop(&load(fixture!("ec-p256-sec1.pem")).unwrap());
     }
 
     #[test]
