@@ -213,6 +213,7 @@ impl Inner {
                     Ok(response) if !response.status().is_success() => {
                         Ok(bounded_error_body(response).await)
                     }
+                    Ok(response) => Ok(bounded_body(response)),
                     other => other,
                 };
             };
@@ -247,6 +248,33 @@ async fn bounded_error_body(mut response: reqwest::Response) -> reqwest::Respons
     // The length no longer matches the body.
     cut.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
     reqwest::Response::from(cut)
+}
+
+/// The most of a success response's body a call reads: far above any page or document nRF
+/// Cloud answers with, and a bound on memory whatever a server sends. A longer body fails the
+/// call in transit ([`is_body_too_large`] tells).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// `response`, whose body fails to read past [`MAX_BODY_BYTES`]: the generated code reads a
+/// success body whole.
+fn bounded_body(response: reqwest::Response) -> reqwest::Response {
+    let response = http::Response::<reqwest::Body>::from(response);
+    reqwest::Response::from(
+        response
+            .map(|body| reqwest::Body::wrap(http_body_util::Limited::new(body, MAX_BODY_BYTES))),
+    )
+}
+
+/// Whether `error` (or one of its sources) is a body cut at [`MAX_BODY_BYTES`].
+pub fn is_body_too_large(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// A number in `[0, 1)` for the backoff jitter. std's `RandomState` is randomly keyed per

@@ -26,7 +26,9 @@ pub mod lenient;
 mod operations;
 pub mod retry;
 
-pub use hooks::{Attempt, Authorize, Inner, ResponseHead, RetryRuntime};
+pub use hooks::{
+    Attempt, Authorize, Inner, MAX_BODY_BYTES, ResponseHead, RetryRuntime, is_body_too_large,
+};
 pub use operations::{Api, OPERATIONS, Op, Operation, Scheme};
 
 /// One typed handle per operation of each document, e.g. `ops::rest::FETCH_DEVICE`, generated

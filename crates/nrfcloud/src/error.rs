@@ -422,6 +422,9 @@ pub enum TransportKind {
     Connect,
     /// The request or the connection timed out.
     Timeout,
+    /// The response body is longer than [`nrfcloud_api::MAX_BODY_BYTES`] (64 MiB); reading
+    /// stopped there.
+    BodyTooLarge,
     /// Anything else (connection reset, body read failure, …).
     Other,
 }
@@ -454,6 +457,14 @@ impl fmt::Display for TransportError {
         let what = match self.kind {
             TransportKind::Connect => "could not connect",
             TransportKind::Timeout => "timed out",
+            TransportKind::BodyTooLarge => {
+                return write!(
+                    f,
+                    "{} failed: the response body is larger than {} MiB",
+                    self.operation,
+                    nrfcloud_api::MAX_BODY_BYTES >> 20
+                );
+            }
             TransportKind::Other => "failed in transit",
         };
         write!(f, "{} {what}", self.operation)
@@ -762,6 +773,8 @@ pub(crate) fn transport(operation: &'static str, e: reqwest::Error) -> Error {
         TransportKind::Connect
     } else if e.is_timeout() {
         TransportKind::Timeout
+    } else if nrfcloud_api::is_body_too_large(&e) {
+        TransportKind::BodyTooLarge
     } else {
         TransportKind::Other
     };

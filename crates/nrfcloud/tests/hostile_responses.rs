@@ -277,3 +277,29 @@ async fn a_server_that_accepts_and_never_answers_times_out() {
     assert!(e.is_timeout(), "{e}");
     assert_eq!(e.to_string(), "ListDevices timed out");
 }
+
+#[tokio::test]
+async fn a_success_body_past_64_mib_fails_the_call_instead_of_filling_memory() {
+    // A 200 that announces 1 GB of JSON and keeps sending: reading stops at 64 MiB.
+    let (origin, connections) = raw_server(|mut socket| async move {
+        use tokio::io::AsyncWriteExt;
+        read_request(&mut socket).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                    content-length: 1000000000\r\n\r\n{\"items\":[";
+        let _ = socket.write_all(head.as_bytes()).await;
+        let spaces = vec![b' '; 1 << 20];
+        while socket.write_all(&spaces).await.is_ok() {}
+    })
+    .await;
+    let client = raw_client(&origin, Duration::from_secs(60));
+    let e = client.devices().list().send().await.unwrap_err();
+    let ErrorKind::Transport(t) = e.kind() else {
+        panic!("not a transport error: {e}")
+    };
+    assert_eq!(t.kind(), nrfcloud::error::TransportKind::BodyTooLarge);
+    assert_eq!(
+        e.to_string(),
+        "ListDevices failed: the response body is larger than 64 MiB"
+    );
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
