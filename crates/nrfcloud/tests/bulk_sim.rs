@@ -316,6 +316,61 @@ async fn a_journal_resumes_after_the_network_failed() {
     assert!(text.contains(&sim.device_facts(0).id));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_stopped_on_request_keeps_what_it_confirmed_and_resumes() {
+    let sim = Arc::new(Simulator::start().await.unwrap());
+    let client = client(&sim);
+    let tokens = sim.claim_tokens(3500);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("claim.journal");
+
+    // The stop comes once the first request is confirmed.
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let mut tx = Some(tx);
+    let e = client
+        .provisioning()
+        .bulk_claim(Cursor::new(token_lines(&tokens)))
+        .concurrency(1)
+        .journal(&journal)
+        .on_progress(move |p| {
+            if p.counts.succeeded == 1000 {
+                tx.take().map(|tx| tx.send(()));
+            }
+        })
+        .stop_when(async {
+            let _ = rx.await;
+        })
+        .wait()
+        .await
+        .unwrap_err();
+    let e = bulk_error(e);
+    assert_eq!(e.kind(), &BulkErrorKind::Stopped);
+    let first = e.report();
+    // At most the one request in flight when the stop came was still answered.
+    let sent = first.counts.succeeded;
+    assert!(sent == 1000 || sent == 2000, "{sent}");
+    assert_eq!(first.counts.unconfirmed, 0);
+    assert_eq!(first.counts.not_submitted, 3500 - sent);
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "bulk claim stopped on request; 0 row(s) unconfirmed, {} not submitted",
+            3500 - sent
+        )
+    );
+
+    let second = client
+        .provisioning()
+        .bulk_claim(Cursor::new(token_lines(&tokens)))
+        .journal(&journal)
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(second.counts.already_done, sent);
+    assert_eq!(second.counts.succeeded, 3500 - sent);
+    assert_eq!(claimed_ids(&client).await.len(), 3500);
+}
+
 /// The tokens of every bulk operation's uploaded CSV, by operation id.
 async fn uploads(client: &nrfcloud::Client) -> Vec<(String, HashSet<String>)> {
     let ops: Vec<_> = client

@@ -138,6 +138,27 @@ impl<K: Kind + Clone> BulkUpload<K> {
         self
     }
 
+    /// Stops sending when `signal` completes (Ctrl-C, a shutdown): the requests in flight are
+    /// followed to their answers (each bounded by the deadline), the rows not yet sent are
+    /// reported as not submitted, the journal keeps what was confirmed, and `wait` ends with
+    /// [`BulkErrorKind::Stopped`](super::BulkErrorKind::Stopped) and the report.
+    ///
+    /// ```no_run
+    /// # async fn f(client: nrfcloud::Client, csv: std::fs::File) {
+    /// let claim = client
+    ///     .provisioning()
+    ///     .bulk_claim(csv)
+    ///     .journal("claim.journal")
+    ///     .stop_when(async {
+    ///         let _ = tokio::signal::ctrl_c().await;
+    ///     });
+    /// # }
+    /// ```
+    pub fn stop_when(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
+        self.settings.stop = Some(Box::pin(signal));
+        self
+    }
+
     /// Validates, sends and follows every row; the report when every request was answered.
     ///
     /// ```no_run

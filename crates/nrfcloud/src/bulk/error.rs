@@ -24,6 +24,10 @@ pub enum BulkErrorKind {
         /// Its last line.
         last_line: u64,
     },
+    /// The caller stopped the run ([`super::BulkUpload::stop_when`]): the requests in flight
+    /// were answered, the rest of the rows were not submitted. Run again with the journal to go
+    /// on.
+    Stopped,
     /// The CSV input or the journal could not be read or written (see `source()`).
     Input {
         /// What could not be done.
@@ -95,6 +99,11 @@ impl fmt::Display for BulkError {
             } => write!(
                 f,
                 "{op} stopped: the request with lines {first_line}-{last_line} failed; {} row(s) unconfirmed, {} not submitted",
+                c.unconfirmed, c.not_submitted
+            ),
+            BulkErrorKind::Stopped => write!(
+                f,
+                "{op} stopped on request; {} row(s) unconfirmed, {} not submitted",
                 c.unconfirmed, c.not_submitted
             ),
             BulkErrorKind::Input { what } => write!(f, "{op}: {what}"),

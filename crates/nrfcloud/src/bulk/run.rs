@@ -36,6 +36,9 @@ use crate::{
 /// The progress callback.
 pub(crate) type ProgressFn = Box<dyn FnMut(&Progress) + Send>;
 
+/// What stops a run on the caller's request.
+pub(crate) type StopSignal = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
 /// How a run goes.
 pub(crate) struct Settings {
     pub concurrency: usize,
@@ -44,6 +47,7 @@ pub(crate) struct Settings {
     pub deadline: Duration,
     pub poll_interval: Duration,
     pub progress: Option<ProgressFn>,
+    pub stop: Option<StopSignal>,
 }
 
 impl Default for Settings {
@@ -55,6 +59,7 @@ impl Default for Settings {
             deadline: Duration::from_secs(3600),
             poll_interval: Duration::from_millis(500),
             progress: None,
+            stop: None,
         }
     }
 }
@@ -232,11 +237,22 @@ fn unsent(report: &mut BulkReport, batch: Batch) {
 async fn submit<K: Kind>(
     ctx: Ctx<K>,
     input: Input,
-    settings: Settings,
+    mut settings: Settings,
     journal: Option<Journal>,
     done: Arc<HashSet<u128>>,
 ) -> Result<BulkReport> {
     let concurrency = settings.concurrency.max(1);
+    let stop = Arc::new(AtomicBool::new(false));
+    let asked = Arc::new(AtomicBool::new(false));
+    // Ends with the run (dropped below), so a signal that never comes holds nothing.
+    let _watch = settings.stop.take().map(|signal| {
+        let (stop, asked) = (stop.clone(), asked.clone());
+        AbortOnDrop(tokio::spawn(async move {
+            signal.await;
+            asked.store(true, Ordering::SeqCst);
+            stop.store(true, Ordering::SeqCst);
+        }))
+    });
     let mut tally = Tally::new(ctx.kind.operation(), settings, journal);
     let (tx, rx) = mpsc::channel::<Batch>(concurrency);
     let ctx = Arc::new(ctx);
@@ -249,7 +265,6 @@ async fn submit<K: Kind>(
             })
         })
     };
-    let stop = Arc::new(AtomicBool::new(false));
     let batches = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|batch| (batch, rx))
     });
@@ -287,7 +302,19 @@ async fn submit<K: Kind>(
     let produced = tokio::time::timeout_at(deadline + STALL_GRACE, producer)
         .await
         .unwrap_or(Ok(()));
+    if asked.load(Ordering::SeqCst) && tally.report.counts.not_submitted > 0 {
+        tally.stopped.get_or_insert((BulkErrorKind::Stopped, None));
+    }
     tally.finish(produced)
+}
+
+/// A task aborted when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The report, journal and progress of a run, fed each request's outcome in turn.
