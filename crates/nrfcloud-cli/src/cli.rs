@@ -20,7 +20,12 @@ Credentials: NRFCLOUD_API_KEY, --api-key-file FILE, or a profile of
 
 /// The nRF Cloud command line.
 #[derive(Parser, Debug)]
-#[command(name = "nrfcloud", version, about, after_help = EXIT_CODES)]
+#[command(
+    name = "nrfcloud",
+    version,
+    about = "The nRF Cloud command line: claim, onboard, devices, bulk operations, provisioning, JWTs",
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -30,15 +35,28 @@ pub struct Cli {
 
 /// Options of every command.
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Read the API key from this file (first line).
     #[arg(long, global = true, value_name = "FILE")]
     pub api_key_file: Option<PathBuf>,
     /// The profile of the config file to use.
-    #[arg(long, global = true, env = "NRFCLOUD_PROFILE", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "NRFCLOUD_PROFILE",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
     pub profile: Option<String>,
     /// The config file [default: the user's config directory, nrfcloud/config.toml].
-    #[arg(long, global = true, env = "NRFCLOUD_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "NRFCLOUD_CONFIG",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
     /// Print JSON (lists as JSON Lines, one object per line, as pages arrive).
     #[arg(long, global = true)]
