@@ -398,7 +398,7 @@ pub enum Jwt {
         /// P-256 private key, PEM or DER (SEC1 or PKCS#8).
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
-        /// The device id: a UUID or nrf-<IMEI>.
+        /// The device id: a UUID, or nrf- and the IMEI.
         #[arg(long)]
         device_id: String,
         /// Lifetime in seconds [default: 600].
