@@ -28,15 +28,18 @@ pub fn rows(out: &Out, rows: Option<u64>) -> ProgressBar {
     if !out.progress() {
         return ProgressBar::hidden();
     }
-    let bar = match rows {
-        Some(n) => ProgressBar::new(n),
-        None => ProgressBar::new_spinner(),
+    let (bar, template) = match rows {
+        Some(n) => (
+            ProgressBar::new(n),
+            "{bar:40} {pos}/{len} rows sent ({per_sec}, {eta} left) {msg}",
+        ),
+        None => (
+            ProgressBar::new_spinner(),
+            "{spinner} {pos} rows sent ({per_sec}, {elapsed}) {msg}",
+        ),
     };
     bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} rows sent ({per_sec}, {eta} left) {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar

@@ -4,7 +4,7 @@
 
 use std::{
     fs::File,
-    io::{BufRead, BufReader},
+    io::Read,
     path::{Path, PathBuf},
 };
 
@@ -51,17 +51,34 @@ macro_rules! configured {
 }
 pub(crate) use configured;
 
-/// Opens the CSV (`-` is stdin) and counts its lines for the bar when it is a file.
-pub fn open(path: &Path) -> Result<(Box<dyn std::io::Read + Send>, Option<u64>), CliError> {
+/// Opens the CSV (`-` is stdin).
+pub fn open(path: &Path) -> Result<Box<dyn std::io::Read + Send>, CliError> {
     if path == Path::new("-") {
-        return Ok((Box::new(std::io::stdin()), None));
+        return Ok(Box::new(std::io::stdin()));
     }
     let file = File::open(path)
         .map_err(|e| CliError::usage(format!("cannot open {}: {e}", path.display())))?;
-    let lines = File::open(path)
-        .ok()
-        .map(|f| BufReader::new(f).split(b'\n').count() as u64);
-    Ok((Box::new(file), lines))
+    Ok(Box::new(file))
+}
+
+/// The rows of a one-line-per-row CSV file, for the bar's length (none for stdin, or when the
+/// file cannot be read: the bar is then a spinner).
+pub fn rows_of(path: &Path) -> Option<u64> {
+    if path == Path::new("-") {
+        return None;
+    }
+    let mut file = File::open(path).ok()?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut lines, mut last) = (0u64, b'\n');
+    loop {
+        let n = file.read(&mut buf).ok()?;
+        if n == 0 {
+            // A last line without its line break is a row too.
+            return Some(lines + u64::from(last != b'\n'));
+        }
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        last = buf[n - 1];
+    }
 }
 
 /// Reports the run's outcome; `Ok` only when every row is done.
@@ -143,8 +160,9 @@ fn attention(report: &BulkReport, has_report: bool) {
 /// `nrfcloud onboard --csv FILE`.
 pub async fn onboard(global: &Global, out: &Out, args: Bulk) -> Result<(), CliError> {
     let conn = config::connect(global, out, |b| b)?;
-    let (input, lines) = open(&args.csv)?;
-    let bar = progress::rows(out, lines);
+    let input = open(&args.csv)?;
+    // Rows span several lines (their PEMs): a spinner counts them.
+    let bar = progress::rows(out, None);
     let upload = configured!(conn.client.onboarding().bulk_csv(input), args.run, bar);
     finish(out, &args.run, &bar, upload.wait().await)
 }
@@ -158,8 +176,8 @@ pub async fn register_keys(
     run: RunArgs,
 ) -> Result<(), CliError> {
     let conn = config::connect(global, out, |b| b)?;
-    let (input, lines) = open(&csv)?;
-    let bar = progress::rows(out, lines);
+    let input = open(&csv)?;
+    let bar = progress::rows(out, None);
     let onboarding = conn.client.onboarding();
     let upload = if certificates {
         onboarding.register_certificates(input)
@@ -168,4 +186,24 @@ pub async fn register_keys(
     };
     let upload = configured!(upload, run, bar);
     finish(out, &run, &bar, upload.wait().await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rows_of;
+
+    #[test]
+    fn rows_are_counted_with_or_without_a_final_line_break() {
+        let dir = tempfile::tempdir().unwrap();
+        let count = |text: &str| {
+            let path = dir.path().join("f.csv");
+            std::fs::write(&path, text).unwrap();
+            rows_of(&path)
+        };
+        assert_eq!(count(""), Some(0));
+        assert_eq!(count("a\nb\n"), Some(2));
+        assert_eq!(count("a\nb\nc"), Some(3));
+        assert_eq!(rows_of(std::path::Path::new("-")), None);
+        assert_eq!(rows_of(&dir.path().join("missing.csv")), None);
+    }
 }

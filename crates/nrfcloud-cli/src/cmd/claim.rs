@@ -17,8 +17,8 @@ pub async fn run(global: &Global, out: &Out, args: Claim) -> Result<(), CliError
     let conn = config::connect(global, out, |b| b.bulk_claim_endpoint(endpoint))?;
     let provisioning = conn.client.provisioning();
     if let Some(csv) = &args.csv {
-        let (input, lines) = bulk::open(csv)?;
-        let bar = progress::rows(out, lines);
+        let input = bulk::open(csv)?;
+        let bar = progress::rows(out, bulk::rows_of(csv));
         let upload = configured!(
             provisioning.bulk_claim(input).tags(args.tags),
             args.run,
