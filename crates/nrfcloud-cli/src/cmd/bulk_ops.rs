@@ -1,15 +1,16 @@
 //! `nrfcloud bulk-ops …`: list, get, and wait for one to end (with a spinner).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nrfcloud::bulk_ops::{BulkOpsRequest, BulkOpsStatus};
 
+use super::follow;
 use crate::{
     cli::{BulkOps, Global},
     config,
     exit::CliError,
     output::Out,
-    progress, views,
+    views,
 };
 
 pub async fn run(global: &Global, out: &Out, args: BulkOps) -> Result<(), CliError> {
@@ -29,26 +30,15 @@ pub async fn run(global: &Global, out: &Out, args: BulkOps) -> Result<(), CliErr
             Ok(())
         }
         BulkOps::Wait { id, deadline } => {
-            let deadline = Instant::now() + Duration::from_secs(deadline);
-            let spinner = progress::spinner(out, format!("bulk operation {id}"));
-            let mut wait = Duration::from_millis(500);
-            let op: BulkOpsRequest = loop {
-                let op = ops.get(&id).send().await?;
-                spinner.set_message(format!("bulk operation {id}: {}", op.status));
-                if op.status.is_terminal() {
-                    break op;
-                }
-                if Instant::now() + wait > deadline {
-                    spinner.finish_and_clear();
-                    return Err(CliError::Incomplete(format!(
-                        "bulk operation {id} is still {} at the deadline",
-                        op.status
-                    )));
-                }
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(5));
-            };
-            spinner.finish_and_clear();
+            let op = follow::until_ended(
+                out,
+                &format!("bulk operation {id}"),
+                Duration::from_secs(deadline),
+                || ops.get(&id).send(),
+                |op: &BulkOpsRequest| op.status.to_string(),
+                |op| op.status.is_terminal(),
+            )
+            .await?;
             views::print_one(out, &op);
             match op.status {
                 BulkOpsStatus::Succeeded => Ok(()),

@@ -7,6 +7,7 @@ mod claim;
 mod claimed;
 mod devices;
 mod docs;
+mod follow;
 mod jwt;
 mod provisioning;
 mod sim;

@@ -1,19 +1,20 @@
 //! `nrfcloud provisioning …`: a device's commands (list, create, wait) and the rules (list,
 //! ensure-onboarding).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::TryStreamExt;
 use nrfcloud::provisioning::{
     Command, CommandStatus, ProvisioningCommand, ProvisioningCommands, RuleSpec,
 };
 
+use super::follow;
 use crate::{
     cli::{CommandKind, Commands, Global, Provisioning, Rules},
     config,
     exit::CliError,
     output::Out,
-    progress, views,
+    views,
 };
 
 pub async fn run(global: &Global, out: &Out, args: Provisioning) -> Result<(), CliError> {
@@ -141,29 +142,15 @@ async fn finished(
     id: &str,
     within: Duration,
 ) -> Result<(), CliError> {
-    let deadline = Instant::now() + within;
-    let spinner = progress::spinner(out, format!("command {id}"));
-    let mut wait = Duration::from_millis(500);
-    let command: ProvisioningCommand = loop {
-        let command = commands.get(id).send().await?;
-        spinner.set_message(format!("command {id}: {}", command.status));
-        if !matches!(
-            command.status,
-            CommandStatus::Pending | CommandStatus::InProgress
-        ) {
-            break command;
-        }
-        if Instant::now() + wait > deadline {
-            spinner.finish_and_clear();
-            return Err(CliError::Incomplete(format!(
-                "command {id} is still {} at the deadline",
-                command.status
-            )));
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(Duration::from_secs(5));
-    };
-    spinner.finish_and_clear();
+    let command = follow::until_ended(
+        out,
+        &format!("command {id}"),
+        within,
+        || commands.get(id).send(),
+        |c: &ProvisioningCommand| c.status.to_string(),
+        |c| !matches!(c.status, CommandStatus::Pending | CommandStatus::InProgress),
+    )
+    .await?;
     views::print_one(out, &command);
     Ok(())
 }
