@@ -139,6 +139,12 @@ fn generate(api: &Api, doc: &Value) -> String {
             patches::LENIENT_NUMBER,
             "crate::lenient::Number",
             [progenitor::TypeImpl::Display].into_iter(),
+        )
+        // Times the service may send as Unix milliseconds (patch `lenient-timestamps`).
+        .with_replacement(
+            patches::LENIENT_TIMESTAMP,
+            "crate::lenient::Timestamp",
+            [progenitor::TypeImpl::Display].into_iter(),
         );
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)

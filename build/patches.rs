@@ -11,7 +11,7 @@
 //! This file depends on `serde_json` only: `build.rs`, the root package's tests and `xtask` all
 //! include it with `#[path]`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
@@ -55,11 +55,15 @@ pub const REST: &[Step] = &[
     step!("optional-bodies", optional_bodies, 4),
     step!("if-match", if_match, 6),
     step!("open-response-enums", open_response_enums, 2),
-    step!("lenient-response-required", lenient_response_required, 76),
+    step!("lenient-response-required", lenient_response_required, 75),
     step!("open-response-unions", open_response_unions, 9),
     step!("open-response-enum-values", open_response_enum_values, 15),
+    step!("open-shared-response-enums", open_shared_response_enums, 7),
     step!("lenient-numbers", lenient_numbers, 7),
+    step!("lenient-timestamps", lenient_timestamps, 1),
+    step!("any-json-messages", any_json_messages, 1),
     step!("lenient-response-strings", lenient_response_strings, 46),
+    step!("create-fota-job-any-2xx", create_fota_job_any_2xx, 1),
     step!("typed-errors", typed_errors, 82),
 ];
 
@@ -503,6 +507,8 @@ const KEEP_REQUIRED: &[(&str, &str)] = &[
         "PickBulkOpsRequestExcludeKeyofBulkOpsRequestTenantIdOrMetadata",
         "status",
     ),
+    // REST: the id CreateFOTAJob answers, which names the job created.
+    ("CreateFOTAJob201Response", "jobId"),
     // Provisioning: a claimed device's id (it also tells it from a `BulkClaimResult`), a
     // command's id and status (waited on), an accepted bulk claim's operation id.
     ("ClaimedDevice", "id"),
@@ -777,6 +783,112 @@ pub fn lenient_response_strings(doc: &mut Value) -> Vec<String> {
         }
         if changed {
             touched.push(ptr.to_string());
+        }
+    });
+    touched
+}
+
+/// String enums that requests share with responses (`FirmwareTypes`, the FOTA execution
+/// statuses `FotaV2JobExecutionEvents`) stay closed for requests, where they say what we may
+/// send, but a response that names one gets an open string in its place: the service has
+/// already grown such sets (bulk-ops `endpoint`), and one new firmware type or execution status
+/// would fail a whole list. The facade maps the strings to enums with an `Other` variant.
+pub fn open_shared_response_enums(doc: &mut Value) -> Vec<String> {
+    let response_only = response_only_schemas(doc);
+    let shared: BTreeMap<String, String> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| !response_only.contains(*name))
+        .filter_map(|(name, schema)| {
+            let values = schema.get("enum")?.as_array()?;
+            let is_string = schema.get("type").and_then(Value::as_str) == Some("string");
+            (is_string && values.len() >= 2).then(|| {
+                let known: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+                (name.clone(), known.join(", "))
+            })
+        })
+        .collect();
+    let mut touched = Vec::new();
+    for_each_response_schema(doc, |ptr, schema, _| {
+        let Some(name) = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        else {
+            return;
+        };
+        if let Some(known) = shared.get(name) {
+            let text = format!("Known values ({name}): {known}.");
+            schema.clear();
+            schema.insert("type".into(), json!("string"));
+            schema.insert("description".into(), json!(text));
+            touched.push(ptr.to_string());
+        }
+    });
+    touched
+}
+
+/// The name of the component schema for a point in time that may arrive as an RFC 3339 string
+/// or as Unix milliseconds; `build.rs` replaces it with `nrfcloud_api::lenient::Timestamp`.
+pub const LENIENT_TIMESTAMP: &str = "LenientTimestamp";
+
+/// [CONFLICT] cloud-api-facts.md §6.1: a device message's `receivedAt` is an ISO-8601 string in
+/// the REST document and in Nordic's test client, and "a Unix timestamp in ms" in the message
+/// guide. It becomes `LenientTimestamp`, which decodes both (the string form is the default the
+/// simulator sends).
+pub fn lenient_timestamps(doc: &mut Value) -> Vec<String> {
+    const FIELDS: &[(&str, &str)] = &[("DeviceMessage", "receivedAt")];
+    let mut touched = Vec::new();
+    let timestamp = json!({"$ref": format!("#/components/schemas/{LENIENT_TIMESTAMP}")});
+    for (schema, field) in FIELDS {
+        let ptr = format!("/components/schemas/{schema}/properties/{field}");
+        if let Some(prop) = doc.pointer_mut(&ptr)
+            && prop.get("$ref").is_none()
+        {
+            *prop = timestamp.clone();
+            touched.push(ptr);
+        }
+    }
+    if !touched.is_empty() {
+        add_schema(
+            doc,
+            LENIENT_TIMESTAMP,
+            json!({"description": "An RFC 3339 date-time, or Unix milliseconds.", "type": "string"}),
+        );
+    }
+    touched
+}
+
+/// A stored device message's `message` is an object in the REST document, but SendDeviceMessage
+/// accepts an object, an array of objects or a string (a base64 binary log on `d2c/bin`), and the
+/// message store keeps what was published: `message` is any JSON value in responses.
+pub fn any_json_messages(doc: &mut Value) -> Vec<String> {
+    let ptr = "/components/schemas/DeviceMessage/properties/message";
+    match doc.pointer_mut(ptr) {
+        Some(prop) if prop.get("type").is_some() || prop.get("$ref").is_some() => {
+            *prop = json!({"description": "The message as published: an object, an array or a string."});
+            vec![ptr.to_string()]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// CreateFOTAJob declares only `201 {jobId}`; Nordic's end-to-end mocks of the live service
+/// answer it `200` with the same body (cloud-api-facts.md §9). An undocumented success would be
+/// an `UnexpectedResponse` error after the job was created, so any 2xx is the success.
+pub fn create_fota_job_any_2xx(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, _| {
+        if op.get("operationId").and_then(Value::as_str) != Some("CreateFOTAJob") {
+            return;
+        }
+        if let Some(Value::Object(responses)) = op.get_mut("responses")
+            && let Some(created) = responses.remove("201")
+        {
+            responses.insert("2XX".into(), created);
+            touched.push(format!("{ptr}/responses/201"));
         }
     });
     touched

@@ -113,9 +113,101 @@ impl schemars::JsonSchema for Number {
     }
 }
 
+/// A point in time that the service may send as an RFC 3339 string
+/// (`"2026-12-01T09:30:00.000Z"`) or as Unix milliseconds (`1764581400000`): the two forms the
+/// sources give for a device message's `receivedAt`. Like [`Number`] it keeps the form it came
+/// in and never fails to decode; [`Timestamp::as_datetime`] says whether it is a time.
+///
+/// ```
+/// use nrfcloud_api::lenient::Timestamp;
+/// let text: Timestamp = serde_json::from_str(r#""2026-12-01T09:30:00.000Z""#).unwrap();
+/// let millis: Timestamp = serde_json::from_str("1764581400000").unwrap();
+/// assert_eq!(text.as_datetime(), millis.as_datetime());
+/// assert_eq!(serde_json::to_string(&millis).unwrap(), "1764581400000");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timestamp(Repr);
+
+impl Timestamp {
+    /// The time, in UTC; `None` for a value that is neither an RFC 3339 string nor a whole
+    /// number of milliseconds in chrono's range.
+    pub fn as_datetime(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match &self.0 {
+            Repr::Number(n) => n
+                .as_i64()
+                .and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_millis),
+            Repr::Text(t) => chrono::DateTime::parse_from_rfc3339(t.trim())
+                .ok()
+                .map(|t| t.to_utc()),
+        }
+    }
+}
+
+impl From<chrono::DateTime<chrono::Utc>> for Timestamp {
+    fn from(t: chrono::DateTime<chrono::Utc>) -> Self {
+        Self(Repr::Text(
+            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Repr::Number(n) => n.fmt(f),
+            Repr::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Repr::Number(n) => n.serialize(s),
+            Repr::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self(Number::deserialize(d)?.0))
+    }
+}
+
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> String {
+        "LenientTimestamp".into()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        Cow::Borrowed("nrfcloud_api::lenient::Timestamp")
+    }
+
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        Number::json_schema(generator)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Number;
+    use super::{Number, Timestamp};
+
+    #[test]
+    fn timestamps_decode_both_forms() {
+        let expect = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:30:00.250Z")
+            .unwrap()
+            .to_utc();
+        for json in [r#""2026-12-01T09:30:00.250Z""#, "1764581400250"] {
+            let t: Timestamp = serde_json::from_str(json).unwrap();
+            assert_eq!(t.as_datetime(), Some(expect), "{json}");
+            assert_eq!(serde_json::to_string(&t).unwrap(), json);
+        }
+        let odd: Timestamp = serde_json::from_str(r#""yesterday""#).unwrap();
+        assert_eq!(odd.as_datetime(), None);
+        let fraction: Timestamp = serde_json::from_str("1.5").unwrap();
+        assert_eq!(fraction.as_datetime(), None);
+    }
 
     #[test]
     fn decodes_numbers_and_strings_and_keeps_their_form() {
