@@ -1,8 +1,8 @@
-//! Faults on demand: error rates, 429s, delays, dropped connections, failing pages and failing
-//! bulk rows. Every random choice comes from a generator seeded by the simulator seed and reset
+//! Faults on demand: error rates, 429s, delays, dropped connections, failing pages, failing
+//! bulk rows and FOTA outcomes per device. Every random choice comes from a generator seeded by the simulator seed and reset
 //! whenever the faults are set, so the same seed and the same requests give the same faults.
 
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
@@ -18,10 +18,14 @@ use crate::error::ApiError;
 /// `delay_ms` in milliseconds; missing fields take their defaults:
 ///
 /// ```
-/// let faults: nrfcloud_sim::Faults =
-///     serde_json::from_str(r#"{"rate_limit_every": 3, "delay_ms": 20}"#).unwrap();
+/// use nrfcloud_sim::FotaOutcome;
+/// let faults: nrfcloud_sim::Faults = serde_json::from_str(
+///     r#"{"rate_limit_every": 3, "delay_ms": 20, "fota_outcomes": {"nrf-1": "TIMED_OUT"}}"#,
+/// )
+/// .unwrap();
 /// assert_eq!(faults.rate_limit_every, Some(3));
 /// assert_eq!(faults.delay, Some(std::time::Duration::from_millis(20)));
+/// assert_eq!(faults.fota_outcomes["nrf-1"], FotaOutcome::TimedOut);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -47,6 +51,36 @@ pub struct Faults {
     /// Serve error summaries in the legacy (2021-2025) format with 1-based rows instead of the
     /// current `{"errors":["[<0-based row>]: <message>"]}`.
     pub legacy_error_summary: bool,
+    /// How the FOTA job executions of these devices (device id → outcome) end; the others
+    /// succeed. An execution reads its device's entry once, when its job is applied, so
+    /// changing the faults later does not change executions that exist. As JSON, an object
+    /// of device ids to `"FAILED"`, `"TIMED_OUT"` or `"REJECTED"`:
+    /// `{"fota_outcomes": {"nrf-352656100000001": "FAILED"}}`.
+    #[serde(default)]
+    pub fota_outcomes: BTreeMap<String, FotaOutcome>,
+}
+
+/// How a simulated device's FOTA job execution ends ([`Faults::fota_outcomes`]). Without one,
+/// an execution goes QUEUED → IN_PROGRESS → DOWNLOADING → SUCCEEDED ("FOTA update completed
+/// successfully"), one step of the simulator apart. The `statusDetail` strings are the ones
+/// sdk-nrf's FOTA code reports.
+///
+/// ```
+/// use nrfcloud_sim::FotaOutcome;
+/// assert_eq!(serde_json::to_string(&FotaOutcome::TimedOut).unwrap(), r#""TIMED_OUT""#);
+/// let parsed: FotaOutcome = serde_json::from_str(r#""REJECTED""#).unwrap();
+/// assert_eq!(parsed, FotaOutcome::Rejected);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FotaOutcome {
+    /// QUEUED → IN_PROGRESS → DOWNLOADING → FAILED, "FOTA update failed".
+    Failed,
+    /// QUEUED → IN_PROGRESS → DOWNLOADING → TIMED_OUT, "Download did not complete in the
+    /// allotted time".
+    TimedOut,
+    /// QUEUED → REJECTED, "Device rejected the update".
+    Rejected,
 }
 
 impl Default for Faults {
@@ -60,6 +94,7 @@ impl Default for Faults {
             fail_page_after: None,
             bulk_fail_rows: Vec::new(),
             legacy_error_summary: false,
+            fota_outcomes: BTreeMap::new(),
         }
     }
 }

@@ -17,5 +17,5 @@ mod sim;
 mod state;
 pub mod tokens;
 
-pub use faults::{Faults, RequestCounts};
+pub use faults::{Faults, FotaOutcome, RequestCounts};
 pub use sim::{Error, Simulator, SimulatorBuilder};

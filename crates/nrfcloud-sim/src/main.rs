@@ -81,6 +81,7 @@ impl From<FaultArgs> for Faults {
             fail_page_after: a.fail_page_after,
             bulk_fail_rows: a.bulk_fail_rows,
             legacy_error_summary: a.legacy_error_summary,
+            ..Faults::default()
         }
     }
 }

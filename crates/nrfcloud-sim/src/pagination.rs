@@ -99,6 +99,36 @@ impl PageRequest {
         self.take(iter)
     }
 
+    /// Like [`page`](Self::page) (or, with `rev`, [`page_rev`](Self::page_rev)), over the
+    /// keys within `(low, high)` only, so a narrow range costs no scan of the whole map.
+    pub fn page_within<'a, V>(
+        &self,
+        map: &'a BTreeMap<String, V>,
+        (low, high): (Bound<&str>, Bound<&str>),
+        rev: bool,
+        keep: impl Fn(&V) -> bool,
+    ) -> (Vec<&'a V>, Option<String>) {
+        let (mut low, mut high) = (low, high);
+        if let Some(after) = self.after.as_deref() {
+            if rev {
+                if upper_admits(high, after) {
+                    high = Bound::Excluded(after);
+                }
+            } else if lower_admits(low, after) {
+                low = Bound::Excluded(after);
+            }
+        }
+        if !nonempty(low, high) {
+            return (Vec::new(), None);
+        }
+        let iter = map.range::<str, _>((low, high));
+        if rev {
+            self.take(iter.rev().filter(|(_, v)| keep(v)))
+        } else {
+            self.take(iter.filter(|(_, v)| keep(v)))
+        }
+    }
+
     fn take<'a, V>(
         &self,
         mut iter: impl Iterator<Item = (&'a String, &'a V)>,
@@ -114,6 +144,31 @@ impl PageRequest {
             _ => None,
         };
         (items, next)
+    }
+}
+
+/// Whether `low` lets keys up to and including `key` through (so `Excluded(key)` is tighter).
+fn lower_admits(low: Bound<&str>, key: &str) -> bool {
+    match low {
+        Bound::Unbounded => true,
+        Bound::Included(l) | Bound::Excluded(l) => l <= key,
+    }
+}
+
+/// Whether `high` lets keys down to and including `key` through.
+fn upper_admits(high: Bound<&str>, key: &str) -> bool {
+    match high {
+        Bound::Unbounded => true,
+        Bound::Included(h) | Bound::Excluded(h) => h >= key,
+    }
+}
+
+/// Whether `(low, high)` can hold a key; `BTreeMap::range` panics on inverted bounds.
+fn nonempty(low: Bound<&str>, high: Bound<&str>) -> bool {
+    match (low, high) {
+        (Bound::Unbounded, _) | (_, Bound::Unbounded) => true,
+        (Bound::Included(l), Bound::Included(h)) => l <= h,
+        (Bound::Included(l) | Bound::Excluded(l), Bound::Included(h) | Bound::Excluded(h)) => l < h,
     }
 }
 
@@ -184,6 +239,46 @@ mod tests {
         assert_eq!(items, [&9, &8, &7]);
         let (items, _) = req(3, Some(decode(&next.unwrap()).unwrap())).page_rev(&map, |_| true);
         assert_eq!(items, [&6, &5, &4]);
+    }
+
+    #[test]
+    fn ranged_pages_in_both_directions() {
+        let map: BTreeMap<String, u32> = (0..20).map(|i| (format!("k{i:02}"), i)).collect();
+        let range = (Bound::Included("k05"), Bound::Excluded("k15"));
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let (items, next) = req(4, after.take()).page_within(&map, range, false, |_| true);
+            seen.extend(items.into_iter().copied());
+            match next {
+                Some(t) => after = Some(decode(&t).unwrap()),
+                None => break,
+            }
+        }
+        assert_eq!(seen, (5..15).collect::<Vec<_>>());
+        let (items, next) = req(4, None).page_within(&map, range, true, |v| v % 2 == 0);
+        assert_eq!(items, [&14, &12, &10, &8]);
+        let after = Some(decode(&next.unwrap()).unwrap());
+        let (items, next) = req(4, after).page_within(&map, range, true, |v| v % 2 == 0);
+        assert_eq!((items, next), (vec![&6], None));
+        // Inverted or empty ranges are empty, not a panic.
+        let inverted = (Bound::Included("k10"), Bound::Excluded("k03"));
+        assert!(
+            req(4, None)
+                .page_within(&map, inverted, false, |_| true)
+                .0
+                .is_empty()
+        );
+        let empty = (Bound::Excluded("k03"), Bound::Excluded("k03"));
+        assert!(
+            req(4, None)
+                .page_within(&map, empty, true, |_| true)
+                .0
+                .is_empty()
+        );
+        // A token outside the range keeps the range's own bound.
+        let (items, _) = req(2, Some("k00".into())).page_within(&map, range, false, |_| true);
+        assert_eq!(items, [&5, &6]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::{fmt, net::Ipv4Addr, sync::Arc, time::Duration};
 
+use chrono::{DateTime, Utc};
 use tokio::{net::TcpListener, task::JoinHandle};
 
 use crate::{
@@ -114,7 +115,8 @@ impl SimulatorBuilder {
     }
 
     /// Time each step of a bulk operation or provisioning command takes (PENDING →
-    /// IN_PROGRESS → done: two steps). Default 40 ms.
+    /// IN_PROGRESS → done: two steps), and each status of a FOTA job execution lasts (QUEUED →
+    /// IN_PROGRESS → DOWNLOADING → SUCCEEDED: three steps). Default 40 ms.
     pub fn step(mut self, step: Duration) -> Self {
         self.step = step;
         self
@@ -309,6 +311,40 @@ impl Simulator {
     /// The faults in force.
     pub fn faults(&self) -> Faults {
         self.shared.faults().faults().clone()
+    }
+
+    /// Stores a message in the main team as if device `device_id` had published it on
+    /// `topic` and the cloud had received it at `received_at`, for tests of ListMessages' time
+    /// ranges. The device need not exist. Like every message, it is listed only within the
+    /// service's 30 days of retention: an older `received_at` is dropped at once.
+    ///
+    /// ```
+    /// # async fn f() -> Result<(), nrfcloud_sim::Error> {
+    /// use chrono::{TimeDelta, Utc};
+    /// let sim = nrfcloud_sim::Simulator::start().await?;
+    /// sim.add_message(
+    ///     "nrf-352656100000001",
+    ///     "d/nrf-352656100000001/d2c",
+    ///     serde_json::json!({"appId": "TEMP", "messageType": "DATA", "data": "21.5"}),
+    ///     Utc::now() - TimeDelta::hours(2),
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn add_message(
+        &self,
+        device_id: &str,
+        topic: &str,
+        message: serde_json::Value,
+        received_at: DateTime<Utc>,
+    ) {
+        self.shared.write().teams[0].messages.add(
+            device_id,
+            topic,
+            message,
+            received_at,
+            Utc::now(),
+        );
     }
 
     /// Stops both listeners, open connections and background work.

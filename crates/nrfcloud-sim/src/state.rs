@@ -1,10 +1,14 @@
 //! The simulator's in-memory state: two teams, each with its devices, claimed devices,
-//! provisioning tags and rules, and bulk operations; plus the seeded generators.
+//! provisioning tags and rules, bulk operations, firmware bundles, FOTA jobs and device
+//! messages; plus the seeded generators.
 
 use std::{
     collections::BTreeMap,
     future::Future,
-    sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -17,7 +21,12 @@ use crate::{
     error::ApiError,
     faults::{FaultState, Faults},
     provisioning::{claims::ClaimedDevice, rules::Rule, tags::ProvisioningTag},
-    rest::devices::Device,
+    rest::{
+        devices::Device,
+        firmware::{self, Bundle},
+        fota_jobs::FotaJob,
+        messages::MessageStore,
+    },
     seed::Seed,
     tokens::Minter,
 };
@@ -35,6 +44,12 @@ pub(crate) struct Team {
     pub tags: BTreeMap<String, ProvisioningTag>,
     pub rules: BTreeMap<String, Rule>,
     pub bulk_ops: BTreeMap<String, BulkOp>,
+    /// Firmware bundles by bundle id: the team's uploads and Nordic's modem bundles.
+    pub firmware: BTreeMap<String, Bundle>,
+    /// FOTA jobs by job id, each with its executions.
+    pub fota_jobs: BTreeMap<String, FotaJob>,
+    /// Device messages.
+    pub messages: MessageStore,
     /// Public key of the service key (GenerateServiceKeyAndToken), for service JWTs.
     pub service_key: Option<jsonwebtoken::DecodingKey>,
 }
@@ -54,6 +69,9 @@ impl Team {
             tags: BTreeMap::new(),
             rules: BTreeMap::new(),
             bulk_ops: BTreeMap::new(),
+            firmware: firmware::nordic_bundles(seed, index),
+            fota_jobs: BTreeMap::new(),
+            messages: MessageStore::default(),
             service_key: None,
         }
     }
@@ -92,8 +110,18 @@ pub(crate) struct Config {
     pub rest_origin: String,
     /// Origin of the provisioning API.
     pub provisioning_origin: String,
-    /// Duration of each step of a bulk operation or provisioning command.
+    /// Duration of each step of a bulk operation, provisioning command or FOTA job execution.
     pub step: Duration,
+}
+
+impl Config {
+    /// The REST origin without its scheme, `127.0.0.1:8080`: the `host` of FOTA job documents,
+    /// which devices download from as `http://<host>/<path>`.
+    pub fn rest_host(&self) -> &str {
+        self.rest_origin
+            .split_once("://")
+            .map_or(self.rest_origin.as_str(), |(_, host)| host)
+    }
 }
 
 /// Generator of ids.
@@ -110,6 +138,8 @@ pub(crate) struct Shared {
     data: RwLock<Data>,
     faults: Mutex<FaultState>,
     ids: Mutex<IdGen>,
+    /// Counter of [`Shared::seeded_uuid`] and [`Shared::seeded_hex`].
+    serial: AtomicU64,
     pub cancel: CancellationToken,
 }
 
@@ -132,6 +162,7 @@ impl Shared {
             }),
             faults: Mutex::new(FaultState::new(seed, faults)),
             seed: s,
+            serial: AtomicU64::new(0),
             config,
             data: RwLock::new(Data { teams }),
             cancel: CancellationToken::new(),
@@ -169,6 +200,19 @@ impl Shared {
         }
         ids.last = id;
         id.to_string()
+    }
+
+    /// A UUID derived from the seed, `label` and a counter: a new one on every call, and the
+    /// same sequence for the same seed and calls (FOTA job and execution ids).
+    pub fn seeded_uuid(&self, label: &str) -> String {
+        self.seed
+            .uuid(label, self.serial.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// `2 * n` lowercase hex characters, like [`seeded_uuid`](Self::seeded_uuid).
+    pub fn seeded_hex(&self, label: &str, n: usize) -> String {
+        self.seed
+            .hex(label, self.serial.fetch_add(1, Ordering::Relaxed), n)
     }
 
     /// 32 seeded random bytes (key material).

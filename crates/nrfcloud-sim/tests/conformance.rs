@@ -7,7 +7,10 @@ mod common;
 
 use std::{collections::BTreeSet, time::Duration};
 
-use common::{key, onboard_row, provisioning_client, public_key_pem, rest_client};
+use common::{
+    app_zip, jwt, key, onboard_row, private_key_pem, provisioning_client, public_key_pem,
+    rest_client,
+};
 use nrfcloud_api::{
     Api, OPERATIONS,
     provisioning::{self, types as pt},
@@ -30,6 +33,22 @@ const REST_OPS: &[&str] = &[
     "DeleteDevice",
     "ListBulkOpsRequests",
     "FetchBulkOpsRequest",
+    "UploadFirmware",
+    "ListFirmware",
+    "DeleteFirmware",
+    "CreateFOTAJob",
+    "ListFOTAJobs",
+    "FetchFOTAJob",
+    "ApplyFOTAJob",
+    "CancelFOTAJob",
+    "DeleteFOTAJob",
+    "ListFOTAJobExecutionStatuses",
+    "ListFOTAJobExecutionsForDevice",
+    "FetchFOTAJobExecution",
+    "FetchCurrentPendingFOTAJobExecution",
+    "UpdateFOTAJobExecutionStatus",
+    "SendDeviceMessage",
+    "ListMessages",
 ];
 
 /// Status and nRF code of an error response.
@@ -270,6 +289,306 @@ async fn rest_responses_match_the_rest_document() {
             "{op} is not a REST operation"
         );
     }
+}
+
+/// A response value's display form (the generated field types of statuses and firmware types
+/// are open strings or enums, depending on the build's patches).
+fn text<T: ToString>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(ToString::to_string)
+}
+
+#[tokio::test]
+async fn fota_and_message_responses_match_the_rest_document() {
+    // Steps long enough that an execution has not ended before the test freezes it.
+    let sim = Simulator::builder()
+        .step(Duration::from_millis(200))
+        .start()
+        .await
+        .unwrap();
+    let client = rest_client(&sim, sim.api_key());
+    let device_id = "nrf-352656100000001";
+    let device = rest_client(
+        &sim,
+        &jwt(
+            &private_key_pem(&key("1")),
+            &serde_json::json!({"sub": device_id}),
+        ),
+    );
+    let csv = onboard_row(device_id, "", "fleet", "APP", &public_key_pem(&key("1")));
+    let accepted = client
+        .onboard_devices()
+        .body(csv)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        wait(&client, &accepted.bulk_ops_request_id).await.status.0,
+        "SUCCEEDED"
+    );
+
+    let uploaded = client
+        .upload_firmware()
+        .body(app_zip("1.2.3", b"image"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status().as_u16(), 202);
+    assert_eq!(uploaded.into_inner().uris.len(), 1);
+    let own = client.list_firmware().send().await.unwrap().into_inner();
+    assert_eq!(own.items.len(), 1);
+    let bundle = &own.items[0];
+    assert_eq!(text(&bundle.type_).as_deref(), Some("APP"));
+    assert_eq!(bundle.filenames, ["app_update.bin"]);
+    assert!(bundle.last_modified.is_some());
+    let bundle_id = bundle.bundle_id.clone().unwrap();
+    let modem = client
+        .list_firmware()
+        .modem_only(true)
+        .page_limit(1u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(text(&modem.items[0].type_).as_deref(), Some("MDM_FULL"));
+    assert!(modem.page_next_token.is_some());
+
+    let created = client
+        .create_fota_job()
+        .body(rt::CreateJobInput::IdOrIdentifier(
+            rt::CreateJobInputIdOrIdentifier::Ids(rt::CreateJobInputDeviceIds {
+                auto_apply: false,
+                bundle_id: bundle_id.clone().into(),
+                description: Some("conformance".parse().unwrap()),
+                device_ids: vec![device_id.parse().unwrap()],
+                name: Some("first".parse().unwrap()),
+            }),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let job_id = created.into_inner().job_id.to_string();
+    let job = client
+        .fetch_fota_job()
+        .job_id(&*job_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(text(&job.status).as_deref(), Some("CREATED"));
+    assert_eq!(job.name.as_deref(), Some("first"));
+    client
+        .apply_fota_job()
+        .job_id(&*job_id)
+        .send()
+        .await
+        .unwrap();
+    // The device says it started: its execution stops advancing on its own.
+    device
+        .update_fota_job_execution_status()
+        .device_id(device_id)
+        .job_id(&*job_id)
+        .body_map(|b| {
+            b.status(rt::FotaV2JobExecutionEvents::InProgress)
+                .details(Some("downloading".to_string()))
+        })
+        .send()
+        .await
+        .unwrap();
+    let jobs = client.list_fota_jobs().send().await.unwrap().into_inner();
+    assert_eq!(jobs.items.len(), 1);
+    let rt::PaginatedResultFotav2JobOrFotaJobV2PlusItemsInner::Fotav2Job(listed) = &jobs.items[0]
+    else {
+        panic!("a job decodes as FOTAV2Job: {:?}", jobs.items[0]);
+    };
+    assert_eq!(text(&listed.status).as_deref(), Some("IN_PROGRESS"));
+    let stats = serde_json::to_value(listed.execution_stats.as_ref().unwrap()).unwrap();
+    assert_eq!(stats["inProgress"], 1.0);
+    assert_eq!(stats["executions"], 1.0);
+    let current = device
+        .fetch_current_pending_fota_job_execution()
+        .device_id(device_id)
+        .firmware_type(rt::FirmwareTypes::App)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(current.job_id.as_deref(), Some(&*job_id));
+    assert_eq!(text(&current.status).as_deref(), Some("IN_PROGRESS"));
+    assert_eq!(current.status_detail.as_deref(), Some("downloading"));
+    let document = current.job_document.unwrap();
+    assert_eq!(document.bundle_id.as_deref(), Some(&*bundle_id));
+    assert!(document.path.unwrap().ends_with("/app_update.bin"));
+    let fetched = client
+        .fetch_fota_job_execution()
+        .device_id(device_id)
+        .job_id(&*job_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        matches!(
+            &fetched,
+            rt::FetchFotaJobExecution200Response::FotaJobExecution(e)
+                if e.execution_id.is_some() && e.tenant_id.as_deref() == Some(sim.team_id())
+        ),
+        "{fetched:?}"
+    );
+    let mine = client
+        .list_fota_job_executions_for_device()
+        .device_id(device_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(mine.items.len(), 1);
+    let statuses = client
+        .list_fota_job_execution_statuses()
+        .job_id(&*job_id)
+        .status(rt::FotaV2JobExecutionEvents::InProgress)
+        .page_limit(10u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(statuses.items.len(), 1);
+    assert_eq!(statuses.items[0].device_id.as_deref(), Some(device_id));
+    device
+        .update_fota_job_execution_status()
+        .device_id(device_id)
+        .job_id(&*job_id)
+        .body_map(|b| b.status(rt::FotaV2JobExecutionEvents::Succeeded))
+        .send()
+        .await
+        .unwrap();
+    let done = client
+        .fetch_fota_job()
+        .job_id(&*job_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(text(&done.status).as_deref(), Some("COMPLETED"));
+    assert!(done.completed_at.is_some());
+    let none = device
+        .fetch_current_pending_fota_job_execution()
+        .device_id(device_id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(none), (404, Some(40410)));
+
+    // The tags shape, and the default autoApply.
+    let by_tag: rt::CreateJobInput =
+        serde_json::from_value(serde_json::json!({"bundleId": bundle_id, "tags": ["fleet"]}))
+            .unwrap();
+    let second = client
+        .create_fota_job()
+        .body(by_tag)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .job_id
+        .to_string();
+    client
+        .cancel_fota_job()
+        .job_id(&*second)
+        .reason("superseded")
+        .send()
+        .await
+        .unwrap();
+    let cancelled = client
+        .fetch_fota_job()
+        .job_id(&*second)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(text(&cancelled.status).as_deref(), Some("CANCELLED"));
+    assert_eq!(cancelled.status_detail.as_deref(), Some("superseded"));
+    client
+        .delete_fota_job()
+        .job_id(&*second)
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_firmware()
+        .bundle_id(&*bundle_id)
+        .send()
+        .await
+        .unwrap();
+    let gone = client
+        .delete_firmware()
+        .bundle_id(&*bundle_id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(gone), (404, Some(40410)));
+
+    let mut reading = serde_json::Map::new();
+    reading.insert("appId".into(), "TEMP".into());
+    reading.insert("data".into(), "21.5".into());
+    let start = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    client
+        .send_device_message()
+        .device_id(device_id)
+        .body_map(|b| b.message(rt::DeviceMessageInputMessage::Message(rt::Message(reading))))
+        .send()
+        .await
+        .unwrap();
+    device
+        .send_device_message()
+        .device_id(device_id)
+        .body_map(|b| {
+            b.message(rt::DeviceMessageInputMessage::Array(vec![rt::Message(
+                Default::default(),
+            )]))
+            .topic(Some(format!("d/{device_id}/d2c/bulk")))
+        })
+        .send()
+        .await
+        .unwrap();
+    let messages = client
+        .list_messages()
+        .inclusive_start(start)
+        .exclusive_end(chrono::Utc::now() + chrono::TimeDelta::seconds(1))
+        .device_id(device_id)
+        .page_sort(rt::PageSort::Asc)
+        .page_limit(1u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(messages.items.len(), 1);
+    let first = &messages.items[0];
+    assert_eq!(first.topic.as_deref(), Some(&*format!("d/{device_id}/d2c")));
+    assert_eq!(first.tenant_id.as_deref(), Some(sim.team_id()));
+    assert!(first.received_at.is_some());
+    let token = messages
+        .page_next_token
+        .expect("two messages, pages of one");
+    let rest = client
+        .list_messages()
+        .page_next_token(token)
+        .page_sort(rt::PageSort::Asc)
+        .app_id("TEMP".parse::<rt::ListMessagesAppId>().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(rest.items.is_empty(), "the page after the TEMP message");
+    let unsupported = client
+        .list_messages()
+        .app_id("TEMP".parse::<rt::ListMessagesAppId>().unwrap())
+        .topic("t")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(unsupported), (400, Some(40000)));
 }
 
 async fn wait_command(

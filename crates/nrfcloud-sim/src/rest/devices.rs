@@ -165,7 +165,7 @@ pub(crate) struct ListQuery {
 }
 
 /// `FirmwareTypes` of the REST document.
-const FIRMWARE_TYPES: [&str; 8] = [
+pub(crate) const FIRMWARE_TYPES: [&str; 8] = [
     "APP",
     "MODEM",
     "BOOT",

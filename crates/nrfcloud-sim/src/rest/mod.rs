@@ -1,14 +1,19 @@
 //! The REST API subset (`openapi/nrfcloud-rest.json`), served under `/v1`, plus the
-//! simulator's own unauthenticated `/__sim/bulk/…` downloads.
+//! simulator's own unauthenticated `/__sim/bulk/…` and `/__sim/firmware/…` downloads.
 
 pub(crate) mod account;
 pub(crate) mod bulk_ops;
 pub(crate) mod devices;
+pub(crate) mod firmware;
+mod firmware_zip;
+pub(crate) mod fota_executions;
+pub(crate) mod fota_jobs;
+pub(crate) mod messages;
 pub(crate) mod onboarding;
 
 use axum::{
     Router,
-    routing::{get, post, put},
+    routing::{delete, get, patch, post, put},
 };
 
 use crate::{bulk, state::AppState};
@@ -30,12 +35,43 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/v1/devices/{deviceId}/name", put(devices::rename))
         .route("/v1/devices/{deviceId}/tags", put(devices::set_tags))
-        .route(
-            "/v1/devices/{deviceId}/state",
-            axum::routing::patch(devices::update_state),
-        )
+        .route("/v1/devices/{deviceId}/state", patch(devices::update_state))
+        .route("/v1/devices/{deviceId}/messages", post(messages::send))
+        .route("/v1/messages", get(messages::list))
         .route("/v1/bulk-ops-requests", get(bulk_ops::list))
         .route("/v1/bulk-ops-requests/{id}", get(bulk_ops::fetch))
+        .route("/v1/firmwares", get(firmware::list).post(firmware::upload))
+        .route("/v1/firmwares/{bundleId}", delete(firmware::delete))
+        .route(
+            "/v1/fota-jobs",
+            get(fota_jobs::list).post(fota_jobs::create),
+        )
+        .route(
+            "/v1/fota-jobs/{jobId}",
+            get(fota_jobs::fetch).delete(fota_jobs::delete),
+        )
+        .route("/v1/fota-jobs/{jobId}/apply", post(fota_jobs::apply))
+        .route("/v1/fota-jobs/{jobId}/cancel", put(fota_jobs::cancel))
+        .route(
+            "/v1/fota-job-execution-statuses/{jobId}",
+            get(fota_executions::list_statuses),
+        )
+        .route(
+            "/v1/fota-job-executions/{deviceId}",
+            get(fota_executions::list_for_device),
+        )
+        .route(
+            "/v1/fota-job-executions/{deviceId}/current",
+            get(fota_executions::current),
+        )
+        .route(
+            "/v1/fota-job-executions/{deviceId}/{jobId}",
+            get(fota_executions::fetch).patch(fota_executions::update),
+        )
         .route("/__sim/bulk/{id}/uploaded.csv", get(bulk::uploaded))
         .route("/__sim/bulk/{id}/errors.json", get(bulk::error_summary))
+        .route(
+            "/__sim/firmware/{tenantId}/{bundleId}/{*file}",
+            get(firmware::download),
+        )
 }

@@ -225,3 +225,31 @@ pub fn now() -> i64 {
 pub fn onboard_row(id: &str, sub_type: &str, tags: &str, fw: &str, pem: &str) -> String {
     format!("{id},{sub_type},{tags},{fw},\"{pem}\"\n")
 }
+
+/// A firmware bundle zip: `manifest.json` (as given) and the files.
+pub fn bundle_zip(manifest: &Value, files: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    w.start_file("manifest.json", options).unwrap();
+    w.write_all(manifest.to_string().as_bytes()).unwrap();
+    for (name, data) in files {
+        w.start_file(*name, options).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// An application bundle of one file, `app_update.bin`, holding `image`.
+pub fn app_zip(fwversion: &str, image: &[u8]) -> Vec<u8> {
+    bundle_zip(
+        &serde_json::json!({
+            "name": "Blinky",
+            "description": "Blinks the LED",
+            "fwversion": fwversion,
+            "format-version": 1,
+            "files": [{"file": "app_update.bin", "type": "application", "size": image.len()}],
+        }),
+        &[("app_update.bin", image)],
+    )
+}
