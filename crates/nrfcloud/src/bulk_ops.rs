@@ -12,6 +12,7 @@ use crate::{
     error::{Error, Result},
     open_enum::open_enum,
     pagination::{Page, page_of},
+    wait::Wait,
 };
 
 open_enum! {
@@ -156,6 +157,33 @@ impl BulkOps {
             client: self.client.clone(),
             id: id.into(),
         }
+    }
+
+    /// Follows request `id` until it ends (SUCCEEDED, FAILED, or a status this SDK does not
+    /// know), with progress and a deadline: see [`Wait`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use std::time::Duration;
+    /// let op = client
+    ///     .bulk_ops()
+    ///     .wait("01JB8Z6X3Q9R4T5V7W2YKMNPCD")
+    ///     .deadline(Duration::from_secs(300))
+    ///     .on_progress(|op| eprintln!("{}", op.status))
+    ///     .send()
+    ///     .await?;
+    /// println!("{}: {}", op.id, op.status);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn wait(&self, id: impl Into<String>) -> Wait<BulkOpsRequest> {
+        let (bulk_ops, id) = (self.clone(), id.into());
+        Wait::new(
+            ops::rest::FETCH_BULK_OPS_REQUEST.operation().operation_id,
+            move || bulk_ops.get(id.clone()).send(),
+            |op| op.status.is_terminal(),
+            |op| op.status.to_string(),
+        )
     }
 
     /// Lists requests, newest first.

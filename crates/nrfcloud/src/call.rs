@@ -19,32 +19,55 @@ use tracing::Instrument;
 
 use crate::{
     Client,
-    error::{ApiError, Error, ErrorBody, ErrorKind, Result, from_raw, transport},
+    client::Clients,
+    error::{ApiError, Error, ErrorBody, ErrorKind, Result, decode, from_raw, transport},
     observe::{Observed, observed},
 };
 
-/// A generated client the facade holds.
-pub(crate) trait RawClient:
-    ClientHooks<nrfcloud_api::Inner> + ClientInfo<nrfcloud_api::Inner>
-{
-    fn of(client: &Client) -> &Self;
+mod sealed {
+    pub trait Sealed {}
 }
 
-impl RawClient for rest::Client {
-    fn of(client: &Client) -> &Self {
-        client.raw().rest()
+/// One of the two generated clients ([`rest::Client`], [`provisioning::Client`]), as
+/// [`Clients::send`] and [`Clients::stream`] take them. Sealed: the facade's hooks and its error
+/// conversion are written for these two.
+pub trait Generated:
+    sealed::Sealed
+    + ClientHooks<nrfcloud_api::Inner>
+    + ClientInfo<nrfcloud_api::Inner>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+    #[doc(hidden)]
+    fn of(raw: &Clients) -> &Self;
+}
+
+impl sealed::Sealed for rest::Client {}
+impl Generated for rest::Client {
+    fn of(raw: &Clients) -> &Self {
+        raw.rest()
     }
 }
 
-impl RawClient for provisioning::Client {
-    fn of(client: &Client) -> &Self {
-        client.raw().provisioning()
+impl sealed::Sealed for provisioning::Client {}
+impl Generated for provisioning::Client {
+    fn of(raw: &Clients) -> &Self {
+        raw.provisioning()
     }
 }
 
 impl Client {
     /// A call of `op` through this client's raw client.
-    pub(crate) fn call<C: RawClient>(&self, op: Op<C>) -> Call<'_, C> {
+    pub(crate) fn call<C: Generated>(&self, op: Op<C>) -> Call<'_, C> {
+        self.raw().call(op)
+    }
+}
+
+impl Clients {
+    /// A call of `op` through this raw client.
+    pub(crate) fn call<C: Generated>(&self, op: Op<C>) -> Call<'_, C> {
         Call {
             raw: C::of(self),
             op: op.operation(),
@@ -89,12 +112,37 @@ impl<C> Call<'_, C> {
         seen: Observed,
         e: RawError<E>,
     ) -> Error {
+        let operation = self.op.operation_id;
+        self.convert_with(seen, e, |head, bytes| {
+            decode::<T>(operation, head, bytes).err()
+        })
+        .await
+    }
+
+    async fn convert_with<E: ErrorBody>(
+        &self,
+        seen: Observed,
+        e: RawError<E>,
+        redecode: impl FnOnce(Option<&ResponseHead>, &[u8]) -> Option<Error>,
+    ) -> Error {
         if let (Some(refused), RawError::Custom(_)) = (seen.refused, &e) {
             return refused.into();
         }
-        let mut error = from_raw::<T, E>(self.op.operation_id, seen.head, e).await;
+        let mut error = from_raw::<E>(self.op.operation_id, seen.head, e, redecode).await;
         error.set_attempts(seen.attempts);
         error
+    }
+
+    /// [`Call::run`] for any success type, a byte stream included: a body that does not
+    /// decode is reported with the typed decoder's message, at the document root.
+    pub(crate) async fn run_any<T, E: ErrorBody>(
+        &self,
+        send: impl Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+    ) -> Result<T> {
+        match self.scoped(send).await {
+            (Ok(v), _) => Ok(v.into_inner()),
+            (Err(e), seen) => Err(self.convert_with(seen, e, |_, _| None).await),
+        }
     }
 
     /// Awaits a generated call and converts its error.
@@ -128,7 +176,7 @@ impl<C> Call<'_, C> {
     }
 }
 
-impl<C: RawClient> Call<'_, C> {
+impl<C: Generated> Call<'_, C> {
     /// GET `path` (relative to the base URL, already encoded) through the same hooks as the
     /// generated calls, returning the raw body: for the reads whose typed decoding would drop a
     /// field the facade needs (`$meta.version`).

@@ -57,7 +57,7 @@ impl DeviceExt for Device {
 /// The devices handle: `client.devices()`.
 #[derive(Clone, Debug)]
 pub struct Devices {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl Client {
@@ -227,7 +227,7 @@ impl Devices {
     }
 }
 
-fn check_id(operation: &'static str, id: &str) -> Result<()> {
+pub(crate) fn check_id(operation: &'static str, id: &str) -> Result<()> {
     if is_device_id(id) {
         Ok(())
     } else {

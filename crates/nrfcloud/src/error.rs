@@ -55,6 +55,8 @@ pub enum ErrorKind {
     InvalidRequest(InvalidRequest),
     /// The client could not be configured (host URL, environment, HTTP client).
     Config(ConfigError),
+    /// A wait ([`crate::wait`]) ran out of time before what it followed ended.
+    Deadline(DeadlineError),
     /// A bulk run stopped early; it carries the report so far ([`Error::bulk_report`]).
     #[cfg(feature = "bulk")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bulk")))]
@@ -168,6 +170,24 @@ impl Error {
         matches!(self.kind(), ErrorKind::Transport(e) if e.kind == TransportKind::Timeout)
     }
 
+    /// A wait ([`crate::wait`]) ended at its deadline, before what it followed ended.
+    pub fn is_deadline(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Deadline(_))
+    }
+
+    pub(crate) fn deadline(
+        operation: &'static str,
+        waited: std::time::Duration,
+        last_status: Option<String>,
+    ) -> Self {
+        ErrorKind::Deadline(DeadlineError {
+            operation,
+            waited,
+            last_status,
+        })
+        .into()
+    }
+
     pub(crate) fn invalid_request(operation: &'static str, message: impl Into<String>) -> Self {
         ErrorKind::InvalidRequest(InvalidRequest {
             operation,
@@ -233,6 +253,7 @@ impl fmt::Display for Error {
             ErrorKind::Auth(e) => e.fmt(f),
             ErrorKind::InvalidRequest(e) => e.fmt(f),
             ErrorKind::Config(e) => e.fmt(f),
+            ErrorKind::Deadline(e) => e.fmt(f),
             #[cfg(feature = "bulk")]
             ErrorKind::Bulk(e) => e.fmt(f),
         }
@@ -244,7 +265,7 @@ impl StdError for Error {
         // Each kind is its own error; its Display is ours, so the kind is skipped as a source
         // and its own source is returned (Display never repeats a source).
         match self.kind() {
-            ErrorKind::Api(_) | ErrorKind::InvalidRequest(_) => None,
+            ErrorKind::Api(_) | ErrorKind::InvalidRequest(_) | ErrorKind::Deadline(_) => None,
             ErrorKind::Transport(e) => e.source(),
             ErrorKind::Decode(e) => e.source(),
             ErrorKind::Auth(e) => e.source(),
@@ -581,6 +602,51 @@ pub(crate) fn decode<T: DeserializeOwned>(
     })
 }
 
+/// A wait that ran out of time: what it polled, for how long, and the last status it saw.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DeadlineError {
+    pub(crate) operation: &'static str,
+    pub(crate) waited: std::time::Duration,
+    pub(crate) last_status: Option<String>,
+}
+
+impl DeadlineError {
+    /// The operation polled, e.g. `FetchBulkOpsRequest`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// How long the wait lasted.
+    pub fn waited(&self) -> std::time::Duration {
+        self.waited
+    }
+
+    /// The last status seen, if any poll answered.
+    pub fn last_status(&self) -> Option<&str> {
+        self.last_status.as_deref()
+    }
+}
+
+impl fmt::Display for DeadlineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.last_status {
+            Some(status) => write!(
+                f,
+                "{}: still {status} when the deadline of {:?} passed",
+                self.operation, self.waited
+            ),
+            None => write!(
+                f,
+                "{}: no answer before the deadline of {:?} passed",
+                self.operation, self.waited
+            ),
+        }
+    }
+}
+
+impl StdError for DeadlineError {}
+
 /// An argument rejected before sending.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("invalid request to {operation}: {message}")]
@@ -693,12 +759,14 @@ fn schemes(list: &[Scheme]) -> String {
 }
 
 /// The one conversion of the raw client's errors. `head` is the status and headers of the last
-/// response, recorded by the hooks (progenitor drops them on `InvalidResponsePayload`); `T` is
-/// the success type, decoded again to find the JSON path of a mismatch.
-pub(crate) async fn from_raw<T: DeserializeOwned, E: ErrorBody>(
+/// response, recorded by the hooks (progenitor drops them on `InvalidResponsePayload`);
+/// `redecode` decodes a success body that did not match again, to find the JSON path of the
+/// mismatch (`None`: report serde's own message at the document root).
+pub(crate) async fn from_raw<E: ErrorBody>(
     operation: &'static str,
     head: Option<ResponseHead>,
     error: nrfcloud_api::rest::Error<E>,
+    redecode: impl FnOnce(Option<&ResponseHead>, &[u8]) -> Option<Error>,
 ) -> Error {
     use nrfcloud_api::rest::Error as Raw;
     match error {
@@ -714,22 +782,22 @@ pub(crate) async fn from_raw<T: DeserializeOwned, E: ErrorBody>(
             ))
             .into()
         }
-        Raw::InvalidResponsePayload(bytes, _) => match head {
+        Raw::InvalidResponsePayload(bytes, serde_error) => match head {
             Some(h) if !h.status.is_success() => ErrorKind::Api(ApiError::from_parts(
                 operation, h.status, &h.headers, &bytes,
             ))
             .into(),
-            head => match decode::<T>(operation, head.as_ref(), &bytes) {
-                Err(e) => e,
-                // The typed decoder failed where the path-tracking one did not: report it at
-                // the document root rather than inventing success.
-                Ok(_) => ErrorKind::Decode(DecodeError {
+            head => match redecode(head.as_ref(), &bytes) {
+                Some(e) => e,
+                // No path-tracking decode (or it found nothing): report the typed decoder's
+                // own message at the document root rather than inventing success.
+                None => ErrorKind::Decode(DecodeError {
                     operation,
                     status: head.as_ref().map(|h| h.status),
                     path: ".".into(),
                     request_id: head.as_ref().and_then(|h| request_id(&h.headers)),
                     body: truncate(&bytes),
-                    source: "the body does not match the expected type".into(),
+                    source: Box::new(serde_error),
                 })
                 .into(),
             },
@@ -741,17 +809,27 @@ pub(crate) async fn from_raw<T: DeserializeOwned, E: ErrorBody>(
     }
 }
 
-/// The `{code, message}` error body of either generated client.
-pub(crate) trait ErrorBody {
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The `{code, message}` error body of either generated client
+/// (`nrfcloud::raw::rest::types::NrfCloudError` and its provisioning twin): what
+/// [`Clients::send`](crate::raw::Clients::send) turns into an [`Error`] with its nRF code.
+/// Sealed: only those two implement it.
+pub trait ErrorBody: sealed::Sealed {
+    #[doc(hidden)]
     fn into_parts(self) -> (Option<i64>, String);
 }
 
+impl sealed::Sealed for nrfcloud_api::rest::types::NrfCloudError {}
 impl ErrorBody for nrfcloud_api::rest::types::NrfCloudError {
     fn into_parts(self) -> (Option<i64>, String) {
         (self.code, self.message)
     }
 }
 
+impl sealed::Sealed for nrfcloud_api::provisioning::types::NrfCloudError {}
 impl ErrorBody for nrfcloud_api::provisioning::types::NrfCloudError {
     fn into_parts(self) -> (Option<i64>, String) {
         (self.code, self.message)

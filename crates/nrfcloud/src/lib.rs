@@ -18,11 +18,15 @@
 //!
 //! * [`Client`], [`ClientBuilder`]: configuration, hosts, credentials, timeouts, retries;
 //! * [`auth`]: credentials, key loading, device, service and application JWTs;
-//! * [`devices`], [`bulk_ops`], [`account`], [`provisioning`]: resource handles;
+//! * [`devices`] (with [`device_state`]), [`fota`], [`messages`], [`bulk_ops`], [`account`],
+//!   [`provisioning`]: resource handles;
 //! * [`bulk`]: bulk CSV claiming, onboarding and key registration (validate, chunk, send,
 //!   follow, report, resume);
-//! * [`Error`] ([`error`]), [`pagination`], [`version`], [`retry`]: what every call shares;
-//! * [`raw`]: the generated clients, reachable with the same configuration via [`Client::raw`].
+//! * [`Error`] ([`error`]), [`pagination`], [`version`], [`retry`], [`wait`]: what every call
+//!   shares;
+//! * [`raw`]: the generated clients, reachable with the same configuration via [`Client::raw`],
+//!   and [`raw::Clients::send`] / [`raw::Clients::stream`], which run any generated operation
+//!   with the facade's errors and paging.
 
 pub mod account;
 pub mod auth;
@@ -32,27 +36,37 @@ pub mod bulk;
 pub mod bulk_ops;
 mod call;
 mod client;
+pub mod device_state;
 pub mod devices;
 pub mod error;
+pub mod fota;
 #[cfg(all(fuzzing, feature = "bulk"))]
 #[doc(hidden)]
 pub mod fuzzing;
 mod ids;
+pub mod messages;
 mod observe;
 mod open_enum;
 pub mod pagination;
 mod paths;
 pub mod provisioning;
+mod raw_calls;
 pub mod retry;
 pub mod version;
+pub mod wait;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
 
 /// The generated clients (the `nrfcloud-api` crate), and [`Clients`](raw::Clients), the pair
 /// [`Client::raw`] returns: configured with the client's hosts, credentials, timeouts and
-/// retries, for operations the facade does not wrap.
+/// retries, for operations the facade does not wrap. [`Clients::send`](raw::Clients::send) and
+/// [`Clients::stream`](raw::Clients::stream) run any of them with the facade's [`Error`] and
+/// paging.
 pub mod raw {
+    pub use crate::call::Generated;
     pub use crate::client::Clients;
+    pub use crate::error::ErrorBody;
+    pub use crate::pagination::Envelope;
     pub use nrfcloud_api::*;
 }

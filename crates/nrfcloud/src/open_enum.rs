@@ -1,10 +1,14 @@
 //! Enums whose set of values the server may extend: each has an `Other(String)` variant, so a
-//! new value never breaks decoding (design guide, anti-pattern 3).
+//! new value never breaks decoding (design guide, anti-pattern 3). A variant may list other
+//! spellings it is read from (`Cancelled => "CANCELLED" | "CANCELED"`); it is written as the
+//! first.
 
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $wire:literal,)* }
+        pub enum $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident => $wire:literal $(| $alias:literal)*,)*
+        }
     ) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -28,7 +32,7 @@ macro_rules! open_enum {
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
                 match s {
-                    $($wire => Self::$variant,)*
+                    $($wire $(| $alias)* => Self::$variant,)*
                     other => Self::Other(other.to_owned()),
                 }
             }

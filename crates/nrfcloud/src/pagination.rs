@@ -104,36 +104,55 @@ impl<T> IntoIterator for Page<T> {
     }
 }
 
-/// A generated `{items, pageNextToken}` envelope.
-pub(crate) trait Paginated {
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A generated `{items, pageNextToken}` envelope: the answer of each of the 19 operations that
+/// take a `pageNextToken` (the operation table's `paginated`), which
+/// [`Clients::stream`](crate::raw::Clients::stream) walks. Sealed: implemented for exactly
+/// those generated types.
+pub trait Envelope: sealed::Sealed {
+    /// One item of the list.
     type Item;
+    /// The items and the next page's token.
     fn into_page(self) -> Page<Self::Item>;
 }
 
-macro_rules! paginated {
-    ($($ty:path => $item:ty),* $(,)?) => {$(
-        impl Paginated for $ty {
-            type Item = $item;
-            fn into_page(self) -> Page<$item> {
+macro_rules! envelopes {
+    ($($module:ident :: $ty:ident => $item:ident),* $(,)?) => {$(
+        impl sealed::Sealed for nrfcloud_api::$module::types::$ty {}
+        impl Envelope for nrfcloud_api::$module::types::$ty {
+            type Item = nrfcloud_api::$module::types::$item;
+            fn into_page(self) -> Page<Self::Item> {
                 Page::new(self.items, self.page_next_token)
             }
         }
     )*};
 }
 
-paginated! {
-    nrfcloud_api::rest::types::PaginatedResultDeviceOrJsoNataTransformedResponse =>
-        nrfcloud_api::rest::types::PaginatedResultDeviceOrJsoNataTransformedResponseItemsInner,
-    nrfcloud_api::rest::types::PaginatedResultBulkOpsRequestDetails =>
-        nrfcloud_api::rest::types::BulkOpsRequestDetails,
-    nrfcloud_api::provisioning::types::PaginatedClaimedDevices =>
-        nrfcloud_api::provisioning::types::ClaimedDevice,
-    nrfcloud_api::provisioning::types::PaginatedProvisioningTags =>
-        nrfcloud_api::provisioning::types::ProvisioningTag,
-    nrfcloud_api::provisioning::types::PaginatedProvisioningCommands =>
-        nrfcloud_api::provisioning::types::ProvisioningCommand,
-    nrfcloud_api::provisioning::types::PaginatedProvisioningRules =>
-        nrfcloud_api::provisioning::types::ProvisioningRule,
+envelopes! {
+    rest::PaginatedResultInvoiceResponse => InvoiceResponse,
+    rest::PaginatedResultOmitApiUsageMetricRecordTenantId =>
+        PickApiUsageMetricRecordExcludeKeyofApiUsageMetricRecordTenantId,
+    rest::PaginatedResultDeviceAlert => DeviceAlert,
+    rest::PaginatedResultBulkOpsRequestDetails => BulkOpsRequestDetails,
+    rest::PaginatedResultDeviceOrJsoNataTransformedResponse =>
+        PaginatedResultDeviceOrJsoNataTransformedResponseItemsInner,
+    rest::PaginatedResultDeviceTagOrJsoNataTransformedResponse =>
+        PaginatedResultDeviceTagOrJsoNataTransformedResponseItemsInner,
+    rest::PaginatedResultFirmware => Firmware,
+    rest::PaginatedResultFotaJobExecutionState => FotaJobExecutionState,
+    rest::PaginatedResultFotaJobExecution => FotaJobExecution,
+    rest::PaginatedResultFotav2JobOrFotaJobV2Plus => PaginatedResultFotav2JobOrFotaJobV2PlusItemsInner,
+    rest::PaginatedResultAnchor => Anchor,
+    rest::PaginatedResultContributionItem => ContributionItem,
+    rest::PaginatedResultLocationTrackerItem => LocationTrackerItem,
+    rest::PaginatedResultDeviceMessage => DeviceMessage,
+    provisioning::PaginatedClaimedDevices => ClaimedDevice,
+    provisioning::PaginatedProvisioningTags => ProvisioningTag,
+    provisioning::PaginatedProvisioningCommands => ProvisioningCommand,
+    provisioning::PaginatedProvisioningRules => ProvisioningRule,
 }
 
 /// Adds `page_limit`, `page_token`, `send` and `stream` to a list builder that has the fields
@@ -211,7 +230,7 @@ const EMPTY_LIST: u32 = 40499;
 
 /// A list response as a page: the envelope's items mapped by `item`, and nRF code 40499 as an
 /// empty page.
-pub(crate) fn page_of<P: Paginated, T>(
+pub(crate) fn page_of<P: Envelope, T>(
     response: Result<P>,
     item: impl FnMut(P::Item) -> Result<T>,
 ) -> Result<Page<T>> {

@@ -9,32 +9,8 @@ use crate::{
     Client,
     bulk_ops::BulkOpsRequest,
     error::{ApiError, Error, ErrorKind, Result, transport},
+    wait::Backoff,
 };
-
-/// The longest wait between two polls: what Nordic's own tools use as their fixed interval.
-const MAX_INTERVAL: Duration = Duration::from_secs(5);
-
-/// A doubling delay, from `first` up to [`MAX_INTERVAL`] (or `first`, when larger).
-#[derive(Clone, Debug)]
-pub(crate) struct Backoff {
-    next: Duration,
-    max: Duration,
-}
-
-impl Backoff {
-    pub(crate) fn new(first: Duration) -> Self {
-        Self {
-            next: first,
-            max: MAX_INTERVAL.max(first),
-        }
-    }
-
-    pub(crate) fn next(&mut self) -> Duration {
-        let now = self.next;
-        self.next = (self.next * 2).min(self.max);
-        now
-    }
-}
 
 /// How following an operation ended.
 pub(crate) enum Followed {
@@ -138,21 +114,4 @@ pub(crate) async fn error_summary(
     tokio::time::timeout_at(deadline, get)
         .await
         .unwrap_or_else(|_| Err("the deadline passed while downloading its error summary".into()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_five_seconds() {
-        let mut b = Backoff::new(Duration::from_millis(500));
-        let waits: Vec<u128> = (0..6).map(|_| b.next().as_millis()).collect();
-        assert_eq!(waits, [500, 1000, 2000, 4000, 5000, 5000]);
-        let mut slow = Backoff::new(Duration::from_secs(8));
-        assert_eq!(
-            (slow.next(), slow.next()),
-            (Duration::from_secs(8), Duration::from_secs(8))
-        );
-    }
 }

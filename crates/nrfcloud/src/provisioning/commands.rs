@@ -10,6 +10,7 @@ use crate::{
     error::{Error, Result},
     open_enum::open_enum,
     pagination::{self, Page, page_of},
+    wait::Wait,
 };
 
 // provisioning-api.md §2.4: exactly one kind per command.
@@ -102,6 +103,19 @@ open_enum! {
         Pending => "PENDING",
         /// Sent to the device.
         InProgress => "IN_PROGRESS",
+    }
+}
+
+impl CommandStatus {
+    /// Whether the device has answered: anything but PENDING and IN_PROGRESS.
+    ///
+    /// ```
+    /// use nrfcloud::provisioning::CommandStatus;
+    /// assert!(!CommandStatus::Pending.is_terminal());
+    /// assert!(CommandStatus::from("SUCCEEDED").is_terminal());
+    /// ```
+    pub fn is_terminal(&self) -> bool {
+        !matches!(self, Self::Pending | Self::InProgress)
     }
 }
 
@@ -204,6 +218,35 @@ impl ProvisioningCommands {
             device_id: self.device_id.clone(),
             command_id: command_id.into(),
         }
+    }
+
+    /// Follows a command until the device has answered it (any status but PENDING and
+    /// IN_PROGRESS: the end names are not documented), with progress and a deadline: see
+    /// [`Wait`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
+    /// use std::time::Duration;
+    /// let commands = client.provisioning().commands("50363954-3731-4d32-80a2-1d1c3b2f0a41");
+    /// let command = commands
+    ///     .wait("8c1e9a52-4f3b-4d7e-9a61-2b7f0c3d5e84")
+    ///     .deadline(Duration::from_secs(600))
+    ///     .send()
+    ///     .await?;
+    /// println!("{}: {:?}", command.status, command.response);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn wait(&self, command_id: impl Into<String>) -> Wait<ProvisioningCommand> {
+        let (commands, id) = (self.clone(), command_id.into());
+        Wait::new(
+            ops::provisioning::FETCH_DEVICE_PROVISIONING_COMMAND
+                .operation()
+                .operation_id,
+            move || commands.get(id.clone()).send(),
+            |c| c.status.is_terminal(),
+            |c| c.status.to_string(),
+        )
     }
 
     /// Discards a command.
