@@ -166,6 +166,23 @@ else:
 for device in (dev_a, dev_b):
     call("GET", f"{rest}/v1/devices/{device}")  # onboarded by cloudAccessKeyGeneration
 
+import io, zipfile
+def bundle_zip(version):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("manifest.json", json.dumps({"fwversion": version, "files": [{"file": "app.bin", "type": "application", "size": 5}]}))
+        z.writestr("app.bin", b"image")
+    return buf.getvalue()
+call("POST", f"{rest}/v1/firmwares", bundle_zip("1.0.0"), "application/zip")
+call("POST", f"{rest}/v1/firmwares", bundle_zip("2.0.0"), "application/zip")
+bundles = {b["version"]: b["bundleId"] for b in call("GET", f"{rest}/v1/firmwares")["items"]}
+bundle_1, bundle_2 = bundles["1.0.0"], bundles["2.0.0"]
+job_a = call("POST", f"{rest}/v1/fota-jobs", {"bundleId": bundle_1, "deviceIds": [dev_a]})["jobId"]
+job_b = call("POST", f"{rest}/v1/fota-jobs", {"bundleId": bundle_1, "deviceIds": [dev_a, dev_b], "autoApply": False})["jobId"]
+job_c = call("POST", f"{rest}/v1/fota-jobs", {"bundleId": bundle_1, "deviceIds": [dev_b], "autoApply": False})["jobId"]
+call("POST", f"{rest}/v1/devices/{dev_a}/messages", {"message": {"appId": "TEMP", "data": "1"}})
+print("seeded FOTA:", bundle_1, bundle_2, job_a, job_b, job_c)
+
 # The operations the simulator serves: the routes of its routers, matched with each document.
 def routes(module):
     text = open(f"{root}/crates/nrfcloud-sim/src/{module}/mod.rs").read()
@@ -263,6 +280,13 @@ ids("provisioning", ["ClaimDeviceOwnership", "ClaimDeviceOwnershipIdentities"], 
 ids("rest", ["FetchDevice", "UpdateDeviceName", "UpdateDeviceTags", "UpdateDeviceState"], path_deviceId=[dev_a])
 ids("rest", ["DeleteDevice"], path_deviceId=[dev_b])
 ids("rest", ["FetchBulkOpsRequest"], path_bulkOpsRequestId=[bulk])
+ids("rest", ["FetchFOTAJob", "ApplyFOTAJob", "CancelFOTAJob", "ListFOTAJobExecutionStatuses"], path_jobId=[job_a, job_b])
+ids("rest", ["FetchFOTAJobExecution", "UpdateFOTAJobExecutionStatus"], path_deviceId=[dev_a], path_jobId=[job_a, job_b])
+ids("rest", ["ListFOTAJobExecutionsForDevice", "FetchCurrentPendingFOTAJobExecution", "SendDeviceMessage"], path_deviceId=[dev_a])
+ids("rest", ["ListMessages"], query_deviceId=[dev_a])
+ids("rest", ["CreateFOTAJob"], 0.5, body_bundleId=[bundle_1])
+ids("rest", ["DeleteFOTAJob"], path_jobId=[job_c])
+ids("rest", ["DeleteFirmware"], path_bundleId=[bundle_2])
 
 for line in open(f"{work}/excluded.txt").read().splitlines():
     doc, scope, check, reason = line.split("|", 3)
