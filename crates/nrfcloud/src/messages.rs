@@ -19,6 +19,9 @@ use crate::{
 /// How long the service keeps messages, and so the range a list covers by default.
 pub const RETENTION: Duration = Duration::days(30);
 
+/// How far past "now" the default range ends.
+const CLOCK_MARGIN: Duration = Duration::minutes(5);
+
 /// The longest app id, in characters.
 pub const MAX_APP_ID_CHARS: usize = 64;
 
@@ -100,7 +103,8 @@ impl Client {
 }
 
 impl Messages {
-    /// Lists messages of the last 30 days, newest first, unless narrowed.
+    /// Lists messages of the last 30 days (to a few minutes past now, for clock skew), newest
+    /// first, unless narrowed.
     ///
     /// ```no_run
     /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
@@ -116,7 +120,9 @@ impl Messages {
             app_id: None,
             topic: None,
             start: now - RETENTION,
-            end: now,
+            // A little ahead: the end is exclusive, the service may round it to milliseconds,
+            // and its clock may run ahead of this one; no message arrives from the future.
+            end: now + CLOCK_MARGIN,
             sort: SortOrder::Descending,
             page_limit: None,
             page_token: None,
