@@ -114,16 +114,16 @@ impl schemars::JsonSchema for Number {
 }
 
 /// A point in time that the service may send as an RFC 3339 string
-/// (`"2026-12-01T09:30:00.000Z"`) or as Unix milliseconds (`1764581400000`): the two forms the
+/// (`"2026-12-01T09:30:00.000Z"`) or as Unix milliseconds (`1796117400000`): the two forms the
 /// sources give for a device message's `receivedAt`. Like [`Number`] it keeps the form it came
 /// in and never fails to decode; [`Timestamp::as_datetime`] says whether it is a time.
 ///
 /// ```
 /// use nrfcloud_api::lenient::Timestamp;
 /// let text: Timestamp = serde_json::from_str(r#""2026-12-01T09:30:00.000Z""#).unwrap();
-/// let millis: Timestamp = serde_json::from_str("1764581400000").unwrap();
+/// let millis: Timestamp = serde_json::from_str("1796117400000").unwrap();
 /// assert_eq!(text.as_datetime(), millis.as_datetime());
-/// assert_eq!(serde_json::to_string(&millis).unwrap(), "1764581400000");
+/// assert_eq!(serde_json::to_string(&millis).unwrap(), "1796117400000");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Timestamp(Repr);
@@ -198,7 +198,7 @@ mod tests {
         let expect = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:30:00.250Z")
             .unwrap()
             .to_utc();
-        for json in [r#""2026-12-01T09:30:00.250Z""#, "1764581400250"] {
+        for json in [r#""2026-12-01T09:30:00.250Z""#, "1796117400250"] {
             let t: Timestamp = serde_json::from_str(json).unwrap();
             assert_eq!(t.as_datetime(), Some(expect), "{json}");
             assert_eq!(serde_json::to_string(&t).unwrap(), json);
