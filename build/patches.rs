@@ -888,7 +888,7 @@ pub fn create_fota_job_any_2xx(doc: &mut Value) -> Vec<String> {
             && let Some(created) = responses.remove("201")
         {
             responses.insert("2XX".into(), created);
-            touched.push(format!("{ptr}/responses/201"));
+            touched.push(format!("{ptr}/responses"));
         }
     });
     touched
