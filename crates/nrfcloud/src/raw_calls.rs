@@ -39,7 +39,7 @@ impl Clients {
     ///         rest.fetch_api_usage_summary().send()
     ///     })
     ///     .await?;
-    /// println!("{} FOTA job executions this month", usage.fota_job_executions.len());
+    /// println!("{usage:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -80,7 +80,7 @@ impl Clients {
     /// use nrfcloud::raw::ops;
     /// # async fn run(client: nrfcloud::Client) -> nrfcloud::Result<()> {
     /// let mut alerts = client.raw().stream(ops::rest::LIST_DEVICE_ALERTS, |rest, token| async move {
-    ///     let mut request = rest.list_device_alerts().page_limit(100.0);
+    ///     let mut request = rest.list_device_alerts();
     ///     if let Some(token) = token {
     ///         request = request.page_next_token(token);
     ///     }
