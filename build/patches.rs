@@ -834,7 +834,7 @@ pub fn open_shared_response_enums(doc: &mut Value) -> Vec<String> {
 /// or as Unix milliseconds; `build.rs` replaces it with `nrfcloud_api::lenient::Timestamp`.
 pub const LENIENT_TIMESTAMP: &str = "LenientTimestamp";
 
-/// [CONFLICT] cloud-api-facts.md §6.1: a device message's `receivedAt` is an ISO-8601 string in
+/// \[CONFLICT\] cloud-api-facts.md §6.1: a device message's `receivedAt` is an ISO-8601 string in
 /// the REST document and in Nordic's test client, and "a Unix timestamp in ms" in the message
 /// guide. It becomes `LenientTimestamp`, which decodes both (the string form is the default the
 /// simulator sends).

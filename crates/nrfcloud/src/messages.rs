@@ -2,7 +2,7 @@
 //! time range, and publish a message on a device's behalf.
 //!
 //! The service keeps messages for 30 days, so a list covers the last 30 days unless given a
-//! range. [CONFLICT] cloud-api-facts.md §6.1: the message guide says the range "must" be set,
+//! range. \[CONFLICT\] cloud-api-facts.md §6.1: the message guide says the range "must" be set,
 //! the REST document marks it optional; a list always sends one.
 
 use chrono::{DateTime, Duration, Utc};
@@ -33,7 +33,7 @@ pub struct Message {
     pub device_id: Option<String>,
     /// Its MQTT topic.
     pub topic: Option<String>,
-    /// When the cloud received it ([CONFLICT]: an RFC 3339 string or Unix milliseconds; both
+    /// When the cloud received it (\[CONFLICT\]: an RFC 3339 string or Unix milliseconds; both
     /// are read).
     pub received_at: Option<DateTime<Utc>>,
     /// The message: usually an object such as `{"appId": "TEMP", "messageType": "DATA",
@@ -311,7 +311,7 @@ pub struct SendMessage {
 }
 
 /// The device id a device topic names: `d/<id>/…` (sdk-nrf) or `m/d/<id>/…` (the REST
-/// guide's example; [CONFLICT] cloud-api-facts.md §6.2, both are accepted).
+/// guide's example; \[CONFLICT\] cloud-api-facts.md §6.2, both are accepted).
 fn topic_device(topic: &str) -> Option<&str> {
     let rest = topic
         .strip_prefix("m/d/")

@@ -24,7 +24,7 @@ pub const DOCUMENTED_MAX_BYTES: usize = 1_000_000;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Bundle {
-    /// Its id: `APP*1a2b3c4d*1.4.0` in the legacy form, or a UUID ([CONFLICT]
+    /// Its id: `APP*1a2b3c4d*1.4.0` in the legacy form, or a UUID (\[CONFLICT\]
     /// cloud-api-facts.md §3.2); opaque either way.
     pub id: String,
     /// What it holds.

@@ -6,7 +6,7 @@ use crate::open_enum::open_enum;
 open_enum! {
     /// Where a FOTA job is.
     ///
-    /// [CONFLICT] cloud-api-facts.md §4.3: the REST document lists CREATED, IN_PROGRESS,
+    /// \[CONFLICT\] cloud-api-facts.md §4.3: the REST document lists CREATED, IN_PROGRESS,
     /// CANCELLED, DELETION_IN_PROGRESS and COMPLETED (the default reading, and what the
     /// simulator sends); Nordic's FOTA guide lists the execution values as "job status values",
     /// and hello-nrfcloud's types hold both sets. All are here, and `CANCELED` (the device
