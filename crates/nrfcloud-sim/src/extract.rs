@@ -134,6 +134,19 @@ impl IfMatch {
     }
 }
 
+/// An optional date-time query parameter `name`, RFC 3339 (the ISO-8601 form nRF Cloud uses).
+pub(crate) fn date_time(
+    name: &str,
+    raw: Option<&str>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    raw.map(|r| {
+        chrono::DateTime::parse_from_rfc3339(r)
+            .map(|t| t.to_utc())
+            .map_err(|_| ApiError::bad_request(format!("{name} must be an ISO-8601 date-time")))
+    })
+    .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,6 @@
 //! `startRequestedAt`, `endRequestedAt`) and fetch.
 
 use axum::{Json, extract::State, response::IntoResponse};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::{
@@ -25,23 +24,14 @@ pub(crate) struct ListQuery {
     page_next_token: Option<String>,
 }
 
-fn instant(name: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    raw.map(|r| {
-        DateTime::parse_from_rfc3339(r)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| ApiError::bad_request(format!("{name} must be an ISO-8601 date-time")))
-    })
-    .transpose()
-}
-
 /// `GET /v1/bulk-ops-requests`.
 pub(crate) async fn list(
     State(shared): State<AppState>,
     ApiKey(team): ApiKey,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
-    let start = instant("startRequestedAt", q.start_requested_at.as_deref())?;
-    let end = instant("endRequestedAt", q.end_requested_at.as_deref())?;
+    let start = crate::extract::date_time("startRequestedAt", q.start_requested_at.as_deref())?;
+    let end = crate::extract::date_time("endRequestedAt", q.end_requested_at.as_deref())?;
     if let Some(status) = q.status.as_deref()
         && !["PENDING", "IN_PROGRESS", "SUCCEEDED", "FAILED"].contains(&status)
     {

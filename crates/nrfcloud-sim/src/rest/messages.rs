@@ -167,15 +167,6 @@ pub(crate) struct ListQuery {
     page_next_token: Option<String>,
 }
 
-fn instant(name: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    raw.map(|r| {
-        DateTime::parse_from_rfc3339(r)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| ApiError::bad_request(format!("{name} must be an RFC 3339 date-time")))
-    })
-    .transpose()
-}
-
 /// `GET /v1/messages`. `appId` with `topic` is a combination the service does not support
 /// (400), as its documentation says.
 pub(crate) async fn list(
@@ -184,13 +175,13 @@ pub(crate) async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
     // The current names win over the deprecated ones when both are given.
-    let start = match instant("inclusiveStart", q.inclusive_start.as_deref())? {
+    let start = match crate::extract::date_time("inclusiveStart", q.inclusive_start.as_deref())? {
         Some(t) => Some(t),
-        None => instant("start", q.start.as_deref())?,
+        None => crate::extract::date_time("start", q.start.as_deref())?,
     };
-    let end = match instant("exclusiveEnd", q.exclusive_end.as_deref())? {
+    let end = match crate::extract::date_time("exclusiveEnd", q.exclusive_end.as_deref())? {
         Some(t) => Some(t),
-        None => instant("end", q.end.as_deref())?,
+        None => crate::extract::date_time("end", q.end.as_deref())?,
     };
     if q.app_id.as_ref().is_some_and(|a| a.chars().count() > 64) {
         return Err(ApiError::bad_request("appId has more than 64 characters"));
