@@ -41,6 +41,12 @@ fn zephyr_zip() -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
+/// Uploads [`zephyr_zip`] as version `version`.
+async fn bundle(fota: &nrfcloud::fota::Fota, version: &str) -> nrfcloud::fota::Bundle {
+    let uploaded = fota.bundles().upload(zephyr_zip()).version(version);
+    uploaded.send().await.unwrap().bundle
+}
+
 /// Onboards `n` devices tagged [`TAG`] that support APP updates; their ids.
 async fn fleet(client: &Client, n: usize) -> Vec<String> {
     let pem = std::fs::read_to_string(concat!(
@@ -194,14 +200,7 @@ async fn a_staged_job_waits_for_apply_and_cancel_ends_every_execution() {
     let client = client(&sim);
     let ids = fleet(&client, 4).await;
     let fota = client.fota();
-    let bundle = fota
-        .bundles()
-        .upload(zephyr_zip())
-        .version("2.0.0")
-        .send()
-        .await
-        .unwrap()
-        .bundle;
+    let bundle = bundle(&fota, "2.0.0").await;
     let job_id = fota
         .jobs()
         .create(&bundle.id)
@@ -267,14 +266,7 @@ async fn a_device_reports_its_own_execution_status() {
     let client = client(&sim);
     let ids = fleet(&client, 1).await;
     let fota = client.fota();
-    let bundle = fota
-        .bundles()
-        .upload(zephyr_zip())
-        .version("3.0.0")
-        .send()
-        .await
-        .unwrap()
-        .bundle;
+    let bundle = bundle(&fota, "3.0.0").await;
     let job_id = fota
         .jobs()
         .create(&bundle.id)

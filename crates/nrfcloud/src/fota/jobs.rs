@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{
     executions::ListJobExecutions,
-    rollout::WaitJob,
+    rollout::{ExecutionCounts, WaitJob},
     status::{FirmwareType, JobStatus},
 };
 use crate::{
@@ -74,26 +74,12 @@ pub struct JobFirmware {
     pub uris: Vec<String>,
 }
 
-/// A job's `executionStats`: how many executions are in each status.
+/// A job's `executionStats`: how many executions are in each status, and the totals.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExecutionStats {
-    /// QUEUED.
-    pub queued: u64,
-    /// IN_PROGRESS.
-    pub in_progress: u64,
-    /// DOWNLOADING.
-    pub downloading: u64,
-    /// SUCCEEDED.
-    pub succeeded: u64,
-    /// FAILED.
-    pub failed: u64,
-    /// TIMED_OUT.
-    pub timed_out: u64,
-    /// REJECTED.
-    pub rejected: u64,
-    /// CANCELLED.
-    pub cancelled: u64,
+    /// Executions per status (`other` is always 0: the stats name only the known statuses).
+    pub counts: ExecutionCounts,
     /// Removed (a count with no matching execution status; it probably comes from AWS IoT
     /// Jobs).
     pub removed: u64,
@@ -113,14 +99,17 @@ fn count(v: Option<f64>) -> u64 {
 impl From<types::Fotav2JobExecutionStats> for ExecutionStats {
     fn from(s: types::Fotav2JobExecutionStats) -> Self {
         Self {
-            queued: count(s.queued),
-            in_progress: count(s.in_progress),
-            downloading: count(s.downloading),
-            succeeded: count(s.succeeded),
-            failed: count(s.failed),
-            timed_out: count(s.timed_out),
-            rejected: count(s.rejected),
-            cancelled: count(s.cancelled),
+            counts: ExecutionCounts {
+                queued: count(s.queued),
+                in_progress: count(s.in_progress),
+                downloading: count(s.downloading),
+                succeeded: count(s.succeeded),
+                failed: count(s.failed),
+                timed_out: count(s.timed_out),
+                rejected: count(s.rejected),
+                cancelled: count(s.cancelled),
+                other: 0,
+            },
             removed: count(s.removed),
             executions: count(s.executions),
             devices: count(s.devices),

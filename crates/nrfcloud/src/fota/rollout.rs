@@ -111,22 +111,6 @@ impl fmt::Display for ExecutionCounts {
     }
 }
 
-impl From<super::jobs::ExecutionStats> for ExecutionCounts {
-    fn from(s: super::jobs::ExecutionStats) -> Self {
-        Self {
-            queued: s.queued,
-            in_progress: s.in_progress,
-            downloading: s.downloading,
-            succeeded: s.succeeded,
-            failed: s.failed,
-            timed_out: s.timed_out,
-            rejected: s.rejected,
-            cancelled: s.cancelled,
-            other: 0,
-        }
-    }
-}
-
 /// What a wait saw at one poll: the job, and its executions per status.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -334,7 +318,7 @@ impl WaitJob {
 async fn poll_once(jobs: &FotaJobs, job_id: &str) -> Result<JobProgress> {
     let job = jobs.get(job_id).await?;
     let counts = match job.stats {
-        Some(stats) => stats.into(),
+        Some(stats) => stats.counts,
         None => {
             let mut counts = ExecutionCounts::default();
             let mut executions = jobs.executions(job_id).page_limit(100).stream();
