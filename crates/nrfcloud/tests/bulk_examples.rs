@@ -9,6 +9,9 @@ mod bulk_support;
 #[path = "../examples/bulk_claim.rs"]
 mod bulk_claim;
 #[allow(dead_code)]
+#[path = "../examples/fota_rollout.rs"]
+mod fota_rollout;
+#[allow(dead_code)]
 #[path = "../examples/quickstart.rs"]
 mod quickstart;
 
@@ -176,4 +179,39 @@ async fn the_quickstart_on_a_real_service_reads_first_and_claims_only_given_toke
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("4. bulk claim: 3 rows, 3 claimed"), "{text}");
     assert_eq!(bulk_support::claimed_ids(&client).await.len(), 3);
+}
+
+/// Runs the FOTA example on its embedded simulator; its stdout and whether it would exit 0.
+async fn fota_rollout(args: &[&str]) -> (String, bool) {
+    let args =
+        fota_rollout::Args::parse_from(std::iter::once("fota_rollout").chain(args.iter().copied()));
+    let mut out = Vec::new();
+    let report = fota_rollout::simulated(&args, &mut out).await.unwrap();
+    (String::from_utf8(out).unwrap(), report.all_succeeded())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fota_rollout_counts_each_seeded_failure_and_exits_non_zero() {
+    let (out, success) = fota_rollout(&["--devices", "7", "--fail", "4"]).await;
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "nrf-352656100000000: FAILED FOTA update failed",
+            "nrf-352656100000001: TIMED_OUT Download did not complete in the allotted time",
+            "nrf-352656100000002: REJECTED Device rejected the update",
+            "nrf-352656100000003: FAILED FOTA update failed",
+            "fota: 7 devices, 3 succeeded, 2 failed, 1 timed out, 1 rejected, 0 cancelled, 0 pending",
+        ]
+    );
+    assert!(!success, "a device that did not update makes it exit 1");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fota_rollout_of_a_healthy_fleet_succeeds() {
+    let (out, success) = fota_rollout(&[]).await;
+    assert_eq!(
+        out,
+        "fota: 20 devices, 20 succeeded, 0 failed, 0 timed out, 0 rejected, 0 cancelled, 0 pending\n"
+    );
+    assert!(success);
 }
