@@ -23,7 +23,7 @@ Credentials: NRFCLOUD_API_KEY, --api-key-file FILE, or a profile of
 #[command(
     name = "nrfcloud",
     version,
-    about = "The nRF Cloud command line: claim, onboard, devices, bulk operations, provisioning, JWTs",
+    about = "The nRF Cloud command line: claim, onboard, devices and their state, bulk operations, provisioning, FOTA, messages, JWTs",
     after_help = EXIT_CODES
 )]
 pub struct Cli {
@@ -93,6 +93,12 @@ pub enum Command {
     /// Provisioning commands and rules.
     #[command(subcommand)]
     Provisioning(Provisioning),
+    /// Firmware over the air: bundles, jobs, and following a rollout to its end.
+    #[command(subcommand)]
+    Fota(Fota),
+    /// Device messages: list them (newest first) or send one to a device.
+    #[command(subcommand)]
+    Messages(Messages),
     /// Mint a device, service-key (proxy) or Vonage application JWT; only the token goes to stdout.
     #[command(subcommand)]
     Jwt(Jwt),
@@ -259,6 +265,24 @@ pub enum Devices {
         #[arg(long, value_name = "VERSION")]
         if_match: Option<String>,
     },
+    /// Show a device's state (shadow): desired, reported, delta, $meta and its version.
+    State {
+        /// The device id.
+        device_id: String,
+    },
+    /// Merge JSON into a device's desired or reported state (a null deletes a key).
+    UpdateState {
+        /// The device id.
+        device_id: String,
+        /// A JSON object to merge into `desired`, e.g. '{"config":{"activeMode":true}}'.
+        #[arg(long, value_name = "JSON", required_unless_present = "reported")]
+        desired: Option<String>,
+        /// A JSON object to merge into `reported`.
+        #[arg(long, value_name = "JSON")]
+        reported: Option<String>,
+        #[command(flatten)]
+        write: Conditional,
+    },
 }
 
 /// How a device write meets a concurrent change.
@@ -294,6 +318,171 @@ pub enum BulkOps {
         /// Give up after this many seconds.
         #[arg(long, default_value_t = 3600, value_name = "SECS")]
         deadline: u64,
+    },
+}
+
+/// `nrfcloud fota …`.
+#[derive(Subcommand, Debug)]
+pub enum Fota {
+    /// Firmware bundles.
+    #[command(subcommand)]
+    Bundles(Bundles),
+    /// FOTA jobs: a bundle rolled out to devices or tags.
+    #[command(subcommand)]
+    Jobs(Jobs),
+    /// One device's FOTA job executions.
+    Device {
+        /// The device id.
+        device_id: String,
+    },
+}
+
+/// `nrfcloud fota bundles …`.
+#[derive(Subcommand, Debug)]
+pub enum Bundles {
+    /// List the bundles.
+    List {
+        /// Only Nordic's modem bundles.
+        #[arg(long)]
+        modem: bool,
+    },
+    /// Upload an application or bootloader zip (Zephyr's dfu_application.zip); prints the
+    /// bundle id.
+    Upload {
+        /// The zip, with a manifest.json.
+        file: PathBuf,
+        /// The firmware version, when the manifest has no `fwversion` (Zephyr's has none).
+        #[arg(long, value_name = "VERSION")]
+        version: Option<String>,
+    },
+    /// Delete a bundle.
+    Delete {
+        /// The bundle id.
+        bundle_id: String,
+    },
+}
+
+/// `nrfcloud fota jobs …`.
+#[derive(Subcommand, Debug)]
+pub enum Jobs {
+    /// Create a job for devices and/or tags; prints its id.
+    Create {
+        /// The bundle to roll out.
+        #[arg(long, value_name = "BUNDLE_ID")]
+        bundle: String,
+        /// A device to update; repeat for more (at most 100).
+        #[arg(
+            long = "device",
+            value_name = "DEVICE_ID",
+            required_unless_present = "tags"
+        )]
+        devices: Vec<String>,
+        /// A device tag to update; repeat for more (at most 100).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// A name (at most 64 characters).
+        #[arg(long)]
+        name: Option<String>,
+        /// A description (at most 1024 characters).
+        #[arg(long)]
+        description: Option<String>,
+        /// Create it without sending it to the devices (`jobs apply` sends it).
+        #[arg(long)]
+        no_auto_apply: bool,
+        /// Then follow it to its end, as `jobs wait` does.
+        #[arg(long)]
+        wait: bool,
+        #[command(flatten)]
+        follow: Follow,
+    },
+    /// List the jobs.
+    List,
+    /// Show one job.
+    Get {
+        /// The job id.
+        job_id: String,
+    },
+    /// Send a job created with --no-auto-apply to its devices.
+    Apply {
+        /// The job id.
+        job_id: String,
+    },
+    /// Cancel a job.
+    Cancel {
+        /// The job id.
+        job_id: String,
+        /// Why (kept with the job).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Delete a job.
+    Delete {
+        /// The job id.
+        job_id: String,
+    },
+    /// A job's executions, one per device.
+    Executions {
+        /// The job id.
+        job_id: String,
+        /// Only those in this status (QUEUED, IN_PROGRESS, DOWNLOADING, SUCCEEDED, FAILED,
+        /// TIMED_OUT, REJECTED, CANCELLED).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Follow a job until every device has ended; prints each device that did not succeed and
+    /// a `fota:` summary line; exit 1 unless every device succeeded.
+    Wait {
+        /// The job id.
+        job_id: String,
+        #[command(flatten)]
+        follow: Follow,
+    },
+}
+
+/// How a FOTA job is followed.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct Follow {
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 3600, value_name = "SECS")]
+    pub deadline: u64,
+    /// Seconds between polls.
+    #[arg(long, default_value_t = 5, value_name = "SECS")]
+    pub interval: u64,
+}
+
+/// `nrfcloud messages …`.
+#[derive(Subcommand, Debug)]
+pub enum Messages {
+    /// List messages, newest first [default: the last 30 days].
+    List {
+        /// Only this device's.
+        #[arg(long = "device", value_name = "DEVICE_ID")]
+        device: Option<String>,
+        /// Only this appId's (e.g. GNSS, TEMP).
+        #[arg(long, value_name = "APP_ID", conflicts_with = "topic")]
+        app_id: Option<String>,
+        /// Only this MQTT topic's.
+        #[arg(long)]
+        topic: Option<String>,
+        /// From this time on (RFC 3339, inclusive).
+        #[arg(long, value_name = "TIME", requires = "until")]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Up to this time (RFC 3339, exclusive).
+        #[arg(long, value_name = "TIME", requires = "since")]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        /// Oldest first.
+        #[arg(long)]
+        oldest_first: bool,
+    },
+    /// Send a JSON message to a device.
+    Send {
+        /// The device id.
+        device_id: String,
+        /// The message, a JSON value.
+        message: String,
+        /// The MQTT topic, e.g. `d/<device id>/c2d` [default: the service's].
+        #[arg(long)]
+        topic: Option<String>,
     },
 }
 

@@ -69,6 +69,8 @@ fn sdk_code(e: &nrfcloud::Error) -> u8 {
         // version): the run finished and the device failed. 429 is the service failing.
         ErrorKind::Api(api) if api.status().is_client_error() && api.status().as_u16() != 429 => 1,
         ErrorKind::Config(_) | ErrorKind::InvalidRequest(_) => 2,
+        // Like a `wait` that reaches its deadline: the run ended with work still pending.
+        ErrorKind::Deadline(_) => 1,
         ErrorKind::Bulk(b) => match b.kind() {
             BulkErrorKind::Stopped => 130,
             BulkErrorKind::Input { .. } => 2,

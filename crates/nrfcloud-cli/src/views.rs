@@ -5,6 +5,8 @@
 use nrfcloud::{
     bulk_ops::BulkOpsRequest,
     devices::DeviceExt,
+    fota::{Bundle, ExecutionCounts, FotaJob, JobExecution},
+    messages::Message,
     provisioning::{ClaimedDevice, ProvisioningCommand, types::ProvisioningRule},
     raw::rest::types::Device,
 };
@@ -202,5 +204,139 @@ pub fn print_one<T: View>(out: &crate::output::Out, item: &T) {
         out.line(item.id());
     } else {
         out.table(T::HEADERS, &[item.row()]);
+    }
+}
+
+impl View for Bundle {
+    const HEADERS: &'static [&'static str] = &["ID", "TYPE", "VERSION", "NAME", "SIZE"];
+    fn json(&self) -> Value {
+        json!({
+            "bundleId": self.id,
+            "type": self.firmware_type.as_ref().map(|t| t.to_string()),
+            "version": self.version,
+            "name": self.name,
+            "description": self.description,
+            "filenames": self.filenames,
+            "size": self.size,
+            "lastModified": self.last_modified,
+        })
+    }
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            text(&self.firmware_type),
+            text(&self.version),
+            text(&self.name),
+            text(&self.size),
+        ]
+    }
+    fn id(&self) -> String {
+        self.id.clone()
+    }
+}
+
+impl View for FotaJob {
+    const HEADERS: &'static [&'static str] = &["ID", "STATUS", "BUNDLE", "NAME", "CREATED"];
+    fn json(&self) -> Value {
+        let firmware = self.firmware.as_ref();
+        json!({
+            "jobId": self.id,
+            "status": self.status.to_string(),
+            "statusDetail": self.status_detail,
+            "name": self.name,
+            "description": self.description,
+            "deviceIds": self.device_ids,
+            "tags": self.tags,
+            "bundleId": firmware.and_then(|f| f.bundle_id.clone()),
+            "firmwareType": firmware.and_then(|f| f.firmware_type.as_ref()).map(|t| t.to_string()),
+            "version": firmware.and_then(|f| f.version.clone()),
+            "executionCounts": self.stats.as_ref().map(|s| counts_json(&s.counts)),
+            "createdAt": self.created_at,
+            "lastUpdatedAt": self.last_updated_at,
+            "completedAt": self.completed_at,
+        })
+    }
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.status.to_string(),
+            self.firmware
+                .as_ref()
+                .and_then(|f| f.bundle_id.clone())
+                .unwrap_or_default(),
+            text(&self.name),
+            text(&self.created_at),
+        ]
+    }
+    fn id(&self) -> String {
+        self.id.clone()
+    }
+}
+
+/// Executions per status, as JSON.
+pub fn counts_json(c: &ExecutionCounts) -> Value {
+    json!({
+        "devices": c.total(),
+        "queued": c.queued,
+        "inProgress": c.in_progress,
+        "downloading": c.downloading,
+        "succeeded": c.succeeded,
+        "failed": c.failed,
+        "timedOut": c.timed_out,
+        "rejected": c.rejected,
+        "cancelled": c.cancelled,
+        "other": c.other,
+        "pending": c.pending(),
+    })
+}
+
+impl View for JobExecution {
+    const HEADERS: &'static [&'static str] = &["DEVICE", "JOB", "STATUS", "DETAIL", "UPDATED"];
+    fn json(&self) -> Value {
+        json!({
+            "deviceId": self.device_id,
+            "jobId": self.job_id,
+            "status": self.status.to_string(),
+            "statusDetail": self.status_detail,
+            "createdAt": self.created_at,
+            "lastUpdatedAt": self.last_updated_at,
+            "version": self.document.as_ref().and_then(|d| d.version.clone()),
+        })
+    }
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.device_id.clone(),
+            text(&self.job_id),
+            self.status.to_string(),
+            text(&self.status_detail),
+            text(&self.last_updated_at),
+        ]
+    }
+    fn id(&self) -> String {
+        self.device_id.clone()
+    }
+}
+
+impl View for Message {
+    const HEADERS: &'static [&'static str] = &["RECEIVED", "DEVICE", "TOPIC", "MESSAGE"];
+    fn json(&self) -> Value {
+        json!({
+            "receivedAt": self.received_at,
+            "deviceId": self.device_id,
+            "topic": self.topic,
+            "message": self.message,
+        })
+    }
+    fn row(&self) -> Vec<String> {
+        vec![
+            text(&self.received_at),
+            text(&self.device_id),
+            text(&self.topic),
+            self.message.to_string(),
+        ]
+    }
+    /// A message has no id: `--quiet` prints the message itself.
+    fn id(&self) -> String {
+        self.message.to_string()
     }
 }

@@ -50,7 +50,8 @@ fn every_command_s_help() {
             pending.push(next);
         }
     }
-    // nrfcloud, its 12 commands, and the subcommands of claimed (6), keys (1), devices (5),
-    // bulk-ops (3), provisioning (2), its commands (3) and rules (2), jwt (3).
-    assert_eq!(seen, 1 + 12 + 6 + 1 + 5 + 3 + 2 + 3 + 2 + 3);
+    // nrfcloud, its 14 commands, and the subcommands of claimed (6), keys (1), devices (7),
+    // bulk-ops (3), provisioning (2), its commands (3) and rules (2), jwt (3), fota (3), its
+    // bundles (3) and jobs (8), messages (2).
+    assert_eq!(seen, 1 + 14 + 6 + 1 + 7 + 3 + 2 + 3 + 2 + 3 + 3 + 3 + 8 + 2);
 }

@@ -1,11 +1,13 @@
 //! `nrfcloud devices …`: list (streamed), get with its version, rename and re-tag with
-//! `--if-match` or `--retry-on-conflict`, delete.
+//! `--if-match` or `--retry-on-conflict`, delete, and the device state (shadow): show and
+//! update, also conditionally.
 
 use nrfcloud::{
+    device_state::StatePatch,
     devices::{DeviceChange, Devices},
     version::Etag,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{
     cli::{Conditional, Devices as Command, Global},
@@ -70,6 +72,40 @@ pub async fn run(global: &Global, out: &Out, args: Command) -> Result<(), CliErr
             delete.send().await?;
             out.note(format!("{device_id}: deleted"));
         }
+        Command::State { device_id } => {
+            let (state, version) = devices.state(&device_id).await?.into_parts();
+            let version = version.map(|v| v.to_string());
+            let shown = json!({
+                "desired": state.desired,
+                "reported": state.reported,
+                "delta": state.delta,
+                "metadata": state.metadata,
+                "$meta": state.meta,
+                "version": version,
+            });
+            // A shadow is a tree: JSON is its one readable form, with or without --json.
+            out.json_pretty(&shown);
+        }
+        Command::UpdateState {
+            device_id,
+            desired,
+            reported,
+            write,
+        } => {
+            let object = |flag: &str, text: Option<String>| -> Result<Option<Value>, CliError> {
+                let Some(text) = text else { return Ok(None) };
+                match serde_json::from_str::<Value>(&text) {
+                    Ok(v @ Value::Object(_)) => Ok(Some(v)),
+                    Ok(_) => Err(CliError::usage(format!("--{flag} must be a JSON object"))),
+                    Err(e) => Err(CliError::usage(format!("--{flag} is not JSON: {e}"))),
+                }
+            };
+            let mut patch = StatePatch::default();
+            patch.desired = object("desired", desired)?;
+            patch.reported = object("reported", reported)?;
+            update_state(&devices, &device_id, patch, write).await?;
+            out.note(format!("{device_id}: state updated"));
+        }
     }
     Ok(())
 }
@@ -95,6 +131,33 @@ async fn update(
         DeviceChange::SetTags(tags) => devices.set_tags(device_id, tags),
         _ => return Err(CliError::usage("an unknown change")),
     };
+    if let Some(v) = write.if_match {
+        update = update.if_match(Etag::new(v));
+    }
+    update.send().await?;
+    Ok(())
+}
+
+/// One conditional state update, like [`update`].
+async fn update_state(
+    devices: &Devices,
+    device_id: &str,
+    patch: StatePatch,
+    write: Conditional,
+) -> Result<(), CliError> {
+    if let Some(attempts) = write.retry_on_conflict {
+        devices
+            .update_state_with_retry(device_id, attempts.max(1), move |_| Some(patch.clone()))
+            .await?;
+        return Ok(());
+    }
+    let mut update = devices.update_state(device_id);
+    if let Some(d) = patch.desired {
+        update = update.desired(d);
+    }
+    if let Some(r) = patch.reported {
+        update = update.reported(r);
+    }
     if let Some(v) = write.if_match {
         update = update.if_match(Etag::new(v));
     }

@@ -8,7 +8,9 @@ mod claimed;
 mod devices;
 mod docs;
 mod follow;
+mod fota;
 mod jwt;
+mod messages;
 mod provisioning;
 mod sim;
 
@@ -34,6 +36,8 @@ pub async fn run(cli: Cli, out: Out) -> Result<(), CliError> {
         Command::Devices(args) => devices::run(&global, &out, args).await,
         Command::BulkOps(args) => bulk_ops::run(&global, &out, args).await,
         Command::Provisioning(args) => provisioning::run(&global, &out, args).await,
+        Command::Fota(args) => fota::run(&global, &out, args).await,
+        Command::Messages(args) => messages::run(&global, &out, args).await,
         Command::Jwt(args) => jwt::run(&out, args),
         Command::Sim(args) => sim::run(&out, args).await,
         Command::Completions { shell } => {
