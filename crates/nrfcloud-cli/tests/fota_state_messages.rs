@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::{collections::BTreeMap, io::Write, path::Path, time::Duration};
+use std::{collections::BTreeMap, path::Path, time::Duration};
 
 use chrono::{TimeDelta, Utc};
 use common::{file, key_fixture, nrfcloud, run};
@@ -50,19 +50,11 @@ async fn onboard(sim: &Simulator, dir: &Path, n: usize) {
     assert_eq!(ran.code, 0, "{ran:?}");
 }
 
-/// A Zephyr `dfu_application.zip`: a manifest without `fwversion` and one image.
-fn application_zip(dir: &Path) -> String {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    zip.start_file("manifest.json", options).unwrap();
-    zip.write_all(
-        br#"{"format-version": 0, "name": "tracker", "files": [{"type": "application", "file": "app_update.bin", "size": 4}]}"#,
-    )
-    .unwrap();
-    zip.start_file("app_update.bin", options).unwrap();
-    zip.write_all(b"\x00\x01\x02\x03").unwrap();
-    let path = dir.join("dfu_application.zip");
-    std::fs::write(&path, zip.finish().unwrap().into_inner()).unwrap();
+/// A Zephyr `dfu_application.zip` (the SDK's test fixture): a manifest without `fwversion`
+/// and one image.
+fn application_zip() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../nrfcloud/tests/fixtures/dfu_application.zip");
     path.to_str().unwrap().to_owned()
 }
 
@@ -77,7 +69,7 @@ async fn a_rollout_from_upload_to_report_counts_each_outcome_and_exits_1() {
     onboard(&sim, dir.path(), 6).await;
     let cli = || nrfcloud(Some(&sim), dir.path());
 
-    let zip = application_zip(dir.path());
+    let zip = application_zip();
     let ran = run(cli(), &["fota", "bundles", "upload", &zip, "--quiet"]).await;
     assert_eq!(ran.code, 2, "{ran:?}");
     assert_eq!(
@@ -207,7 +199,7 @@ async fn a_job_every_device_completes_exits_0_and_one_past_its_deadline_exits_1(
     let dir = tempfile::tempdir().unwrap();
     onboard(&sim, dir.path(), 2).await;
     let cli = || nrfcloud(Some(&sim), dir.path());
-    let zip = application_zip(dir.path());
+    let zip = application_zip();
     let bundle = run(
         cli(),
         &[

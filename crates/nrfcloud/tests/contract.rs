@@ -447,26 +447,11 @@ async fn every_handle_passes_prism_validation() {
     drop((rest, provisioning));
 }
 
-/// A `dfu_application.zip` as Zephyr builds it: a manifest and one application image.
-fn application_zip() -> Vec<u8> {
-    use std::io::Write;
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    zip.start_file("manifest.json", options).unwrap();
-    zip.write_all(
-        br#"{"format-version": 0, "name": "tracker", "files": [{"type": "application", "file": "app_update.bin", "size": 4}]}"#,
-    )
-    .unwrap();
-    zip.start_file("app_update.bin", options).unwrap();
-    zip.write_all(b"\x00\x01\x02\x03").unwrap();
-    zip.finish().unwrap().into_inner()
-}
-
 async fn fota_state_and_messages(client: &Client, id: &str) {
     let fota = client.fota();
     let bundles = fota.bundles();
     let uploaded = bundles
-        .upload(application_zip())
+        .upload(&include_bytes!("fixtures/dfu_application.zip")[..])
         .version("1.4.0")
         .send()
         .await;

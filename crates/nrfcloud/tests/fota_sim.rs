@@ -4,7 +4,7 @@
 
 use std::{
     collections::BTreeMap,
-    io::{Cursor, Write},
+    io::Cursor,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -27,18 +27,10 @@ fn client(sim: &Simulator) -> Client {
         .unwrap()
 }
 
-/// A Zephyr-style `dfu_application.zip`: an image and a manifest without `fwversion`.
+/// A Zephyr-style `dfu_application.zip` (tests/fixtures): an 8-byte image and a manifest
+/// without `fwversion`.
 fn zephyr_zip() -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    zip.start_file("manifest.json", options).unwrap();
-    zip.write_all(
-        br#"{"format-version": 0, "name": "tracker", "files": [{"type": "application", "file": "app_update.bin", "size": 8}]}"#,
-    )
-    .unwrap();
-    zip.start_file("app_update.bin", options).unwrap();
-    zip.write_all(b"\x00\x01\x02\x03\x04\x05\x06\x07").unwrap();
-    zip.finish().unwrap().into_inner()
+    include_bytes!("fixtures/dfu_application.zip").to_vec()
 }
 
 /// Uploads [`zephyr_zip`] as version `version`.
