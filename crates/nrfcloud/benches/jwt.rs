@@ -1,8 +1,12 @@
-//! Token signing and key loading throughput, compared with the Python peers' figures in
-//! `shared/docs/peers.md` §3.1 (PyJWT 2.15.1 / vonage-jwt 1.1.5, one core). Prints figures;
-//! asserts nothing. Run: `cargo bench -p nrfcloud --bench jwt` (pin with `taskset -c 0`).
+//! Token signing and key loading throughput. Signing is compared, in the same run, with the
+//! primitive (`openssl speed ecdsap256` / `rsa2048`, when `openssl` is on the PATH) and with
+//! PyJWT signing the same claims with a pre-loaded key (when `$NRFCLOUD_PYTHON` has
+//! `pyjwt[crypto]`); the other figures with the Python peers' in `shared/docs/peers.md` §3.1.
+//! Prints figures and ratios; asserts nothing. Run pinned to one core:
+//! `taskset -c 0 cargo bench -p nrfcloud --bench jwt` (the peers inherit the pinning).
 
 use std::{
+    process::Command,
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -51,6 +55,69 @@ fn report(case: &str, (min, median, max): (f64, f64, f64), peer: &str, peer_rate
     );
 }
 
+/// `openssl speed -seconds 3 <algorithm>`'s sign/s, found by the `sign/s` column of its table.
+fn openssl_sign_rate(algorithm: &str) -> Option<f64> {
+    let out = Command::new("openssl")
+        .args(["speed", "-seconds", "3", algorithm])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines().rev();
+    let data: Vec<&str> = lines.next()?.split_whitespace().collect();
+    let header: Vec<&str> = lines.next()?.split_whitespace().collect();
+    // Data rows start with a label of several words; count both from the right.
+    let from_right = header.len() - header.iter().position(|c| *c == "sign/s")?;
+    data.get(data.len().checked_sub(from_right)?)?.parse().ok()
+}
+
+/// PyJWT's tokens per second over 3 s, signing the claims of our token (`iat`, `exp`, `sub`, as
+/// PyJWT would get them from a caller) with a key loaded once.
+fn pyjwt_rate(pem: &str, algorithm: &str) -> Option<f64> {
+    let python = std::env::var("NRFCLOUD_PYTHON").ok()?;
+    let script = r#"
+import sys, time, jwt
+from cryptography.hazmat.primitives import serialization
+key = serialization.load_pem_private_key(sys.stdin.buffer.read(), None)
+claims = {"sub": "nrf-352656100123456", "iat": 1800000000, "exp": 1800003600}
+n, start = 0, time.perf_counter()
+while time.perf_counter() - start < 3:
+    claims["exp"] += 1
+    jwt.encode(claims, key, algorithm=sys.argv[1])
+    n += 1
+print(n / (time.perf_counter() - start))
+"#;
+    let mut child = Command::new(python)
+        .args(["-c", script, algorithm])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    use std::io::Write;
+    child.stdin.take()?.write_all(pem.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// Our median against the primitive and PyJWT, measured now; the goal is 0.9x the primitive.
+fn against_peers(case: &str, median: f64, openssl: &str, pem: &str, algorithm: &str) {
+    match openssl_sign_rate(openssl) {
+        Some(rate) => println!(
+            "  {case}: openssl speed {openssl} sign {rate:.0}/s, same run: {:.2}x the primitive (goal 0.90x)",
+            median / rate
+        ),
+        None => println!("  {case}: openssl not on the PATH; no primitive figure"),
+    }
+    match pyjwt_rate(pem, algorithm) {
+        Some(rate) => println!(
+            "  {case}: PyJWT with a pre-loaded key {rate:.0}/s, same run: {:.2}x PyJWT",
+            median / rate
+        ),
+        None => {
+            println!("  {case}: NRFCLOUD_PYTHON unset or without pyjwt[crypto]; no PyJWT figure")
+        }
+    }
+}
+
 fn main() {
     let budget = Duration::from_millis(300);
     let ec = PrivateKey::from_pem(EC_PEM).expect("fixture key");
@@ -58,15 +125,17 @@ fn main() {
         .expect("device JWT")
         .clock(Arc::new(Leaping::default()));
     let mut size = 0;
+    let es256 = rate(budget, || {
+        size = device.token().unwrap().expose_secret().len()
+    });
     report(
         "ES256 device JWT, minted",
-        rate(budget, || {
-            size = device.token().unwrap().expose_secret().len()
-        }),
-        "PyJWT with a pre-loaded key",
+        es256,
+        "PyJWT with a pre-loaded key (peers.md)",
         23_870.0,
     );
     println!("  token size: {size} bytes");
+    against_peers("ES256", es256.1, "ecdsap256", EC_PEM, "ES256");
     let cached =
         DeviceJwt::new(PrivateKey::from_pem(EC_PEM).unwrap(), "nrf-352656100123456").unwrap();
     report(
@@ -81,13 +150,15 @@ fn main() {
         "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
     )
     .expect("application JWT");
+    let rs256 = rate(budget, || size = app.token().unwrap().expose_secret().len());
     report(
         "RS256 application JWT (new jti each)",
-        rate(budget, || size = app.token().unwrap().expose_secret().len()),
-        "vonage-jwt generate_application_jwt",
+        rs256,
+        "vonage-jwt generate_application_jwt (peers.md)",
         24.0,
     );
-    println!("  token size: {size} bytes; PyJWT with a pre-loaded RSA key: 3265/s");
+    println!("  token size: {size} bytes");
+    against_peers("RS256", rs256.1, "rsa2048", RSA_PEM, "RS256");
 
     report(
         "P-256 PEM key load (SEC1)",

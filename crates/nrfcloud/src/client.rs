@@ -289,8 +289,6 @@ impl ClientBuilder {
             return Err(Error::config(message));
         }
         self.credentials.check()?;
-        #[cfg(feature = "jwt")]
-        crate::auth::install_crypto_provider();
         let rest_base = base_url("REST host", &self.rest_host, self.insecure_http)?;
         let provisioning_base = base_url(
             "provisioning host",

@@ -137,6 +137,35 @@ fn tokens_verify_with_jsonwebtoken() {
     }
 }
 
+/// RS256 is deterministic, so a token signed through our parsed-once key pair must be exactly
+/// the token `jsonwebtoken::encode` makes from the same key, header and claims.
+#[test]
+fn rs256_tokens_are_byte_for_byte_what_jsonwebtoken_encode_makes() {
+    let ours = ApplicationJwt::new(
+        key("rsa-2048-pkcs8.pem"),
+        "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+    )
+    .unwrap()
+    .subject("alice")
+    .token()
+    .unwrap();
+    let ours = ours.expose_secret();
+    let (message, _) = ours.rsplit_once('.').unwrap();
+    let (header, _) = message.split_once('.').unwrap();
+    let expected_header = jsonwebtoken::Header::new(Algorithm::RS256);
+    let expected_header = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        serde_json::to_vec(&expected_header).unwrap(),
+    );
+    assert_eq!(header, expected_header);
+    let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
+        &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
+    );
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&public_pem("rsa-2048-pkcs1.pem")).unwrap();
+    let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &key, Algorithm::RS256).unwrap();
+    assert_eq!(ours, format!("{message}.{signature}"));
+}
+
 #[test]
 fn a_token_does_not_verify_with_another_key() {
     let other = PrivateKey::from_file(fixture("ec-p256-with-params.pem")).unwrap();

@@ -7,11 +7,10 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::SecretString;
 use serde::Serialize;
 
-use super::keys::PrivateKey;
+use super::{keys::PrivateKey, signer};
 use crate::error::AuthError;
 use crate::ids::is_device_id;
 
@@ -32,14 +31,6 @@ impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
     }
-}
-
-/// Makes jsonwebtoken's crypto backend explicit; see the crate docs ("JWT backend").
-pub(crate) fn install_crypto_provider() {
-    // An error only means a provider is already installed (by us or by the application).
-    let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
-        &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
-    );
 }
 
 fn unix(t: SystemTime) -> u64 {
@@ -80,16 +71,6 @@ fn positive(ttl: Duration) -> Result<Duration, String> {
     Ok(ttl)
 }
 
-fn sign(
-    key: &EncodingKey,
-    algorithm: Algorithm,
-    claims: &impl Serialize,
-) -> Result<String, AuthError> {
-    install_crypto_provider();
-    jsonwebtoken::encode(&Header::new(algorithm), claims, key)
-        .map_err(|e| AuthError::Signing(Box::new(e)))
-}
-
 /// A minted token and when to mint the next one.
 struct Cached {
     token: SecretString,
@@ -109,7 +90,6 @@ struct Es256 {
 impl Es256 {
     fn new(key: PrivateKey, ttl: Duration) -> Result<Self, AuthError> {
         key.es256()?;
-        install_crypto_provider();
         Ok(Self {
             key,
             ttl,
@@ -151,11 +131,7 @@ impl Es256 {
         let ttl = self.ttl.as_secs();
         let exp = now + ttl;
         let iat = now.saturating_sub(CLOCK_SKEW.as_secs());
-        let token = SecretString::from(sign(
-            self.key.es256()?,
-            Algorithm::ES256,
-            &claims(iat, exp),
-        )?);
+        let token = SecretString::from(signer::encode(self.key.es256()?, &claims(iat, exp))?);
         let margin = (ttl / 5).min(60);
         *cache = Some(Cached {
             token: token.clone(),
@@ -423,7 +399,6 @@ impl ApplicationJwt {
     /// ```
     pub fn new(key: PrivateKey, application_id: impl Into<String>) -> Result<Self, AuthError> {
         key.rs256()?;
-        install_crypto_provider();
         let application_id = application_id.into();
         if application_id.trim().is_empty() {
             return Err(AuthError::InvalidClaim {
@@ -506,9 +481,8 @@ impl ApplicationJwt {
             sub: self.sub.as_deref(),
             acl: self.acl.as_ref(),
         };
-        Ok(SecretString::from(sign(
+        Ok(SecretString::from(signer::encode(
             self.key.rs256()?,
-            Algorithm::RS256,
             &claims,
         )?))
     }

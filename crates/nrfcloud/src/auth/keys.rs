@@ -1,27 +1,22 @@
 //! Private keys for signing tokens, loaded once from PEM or DER.
 //!
-//! jsonwebtoken signs ES256 with a PKCS#8 P-256 key and RS256 with a PKCS#1 RSA key, and rejects
-//! the SEC1 `EC PRIVATE KEY` form that nRF Cloud's device and service keys often come in. Every
-//! accepted form is normalised here, once, and a key of the wrong kind gets an error that says
-//! what was found.
+//! Every accepted form (including the SEC1 `EC PRIVATE KEY` form nRF Cloud's device and service
+//! keys often come in) is recognised here from its structure (the RustCrypto `der` parsers), so
+//! that a key of the wrong kind or size gets an error that says what was found, and then parsed
+//! once by aws-lc into the key pair that signs (`signer.rs`).
 //!
-//! Key material is wiped from memory when it is dropped: the key itself (jsonwebtoken's
-//! `EncodingKey` and the RustCrypto keys zeroize on drop) and the buffers read or decoded on the
-//! way (the file, a lossy text copy, the decoded PEM blocks). One copy is out of reach: the pem
+//! Key material is wiped from memory when it is dropped: the key itself (aws-lc, like
+//! BoringSSL, clears key memory before freeing it) and the buffers read or decoded on the way
+//! (the file, a lossy text copy, the decoded PEM blocks). One copy is out of reach: the pem
 //! crate's whitespace-free copy of a block's base64 text while it decodes it.
 
 use std::{borrow::Cow, fmt, path::Path};
 
-use jsonwebtoken::EncodingKey;
-use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use pkcs8::{ObjectIdentifier, PrivateKeyInfo};
-use rsa::{
-    pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey},
-    traits::PublicKeyParts,
-};
 
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
+use super::signer::KeyPair;
 use crate::error::AuthError;
 
 const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
@@ -69,7 +64,7 @@ impl fmt::Display for KeyType {
 #[derive(Clone)]
 pub struct PrivateKey {
     kind: KeyType,
-    key: EncodingKey,
+    key: KeyPair,
 }
 
 impl fmt::Debug for PrivateKey {
@@ -157,7 +152,7 @@ impl PrivateKey {
         if sec1::EcPrivateKey::try_from(der).is_ok() {
             return from_sec1(der);
         }
-        if rsa::pkcs1::RsaPrivateKey::try_from(der).is_ok() {
+        if pkcs1::RsaPrivateKey::try_from(der).is_ok() {
             return from_pkcs1(der);
         }
         Err(invalid(
@@ -171,7 +166,7 @@ impl PrivateKey {
     }
 
     /// The key for ES256, or a clear error when it is something else.
-    pub(crate) fn es256(&self) -> Result<&EncodingKey, AuthError> {
+    pub(crate) fn es256(&self) -> Result<&KeyPair, AuthError> {
         match self.kind {
             KeyType::P256 => Ok(&self.key),
             _ => Err(AuthError::WrongKeyType {
@@ -183,7 +178,7 @@ impl PrivateKey {
     }
 
     /// The key for RS256, or a clear error when it is something else.
-    pub(crate) fn rs256(&self) -> Result<&EncodingKey, AuthError> {
+    pub(crate) fn rs256(&self) -> Result<&KeyPair, AuthError> {
         match self.kind {
             KeyType::Rsa { .. } => Ok(&self.key),
             _ => Err(AuthError::WrongKeyType {
@@ -218,13 +213,10 @@ fn wrong_curve(oid: ObjectIdentifier) -> AuthError {
     }
 }
 
-fn p256_key(secret: p256::SecretKey) -> Result<PrivateKey, AuthError> {
-    let pkcs8 = secret
-        .to_pkcs8_der()
-        .map_err(|e| invalid(format!("cannot re-encode the EC key: {e}")))?;
+fn p256_key(key: Result<KeyPair, String>) -> Result<PrivateKey, AuthError> {
     Ok(PrivateKey {
         kind: KeyType::P256,
-        key: EncodingKey::from_ec_der(pkcs8.as_bytes()),
+        key: key.map_err(invalid)?,
     })
 }
 
@@ -236,9 +228,7 @@ fn from_sec1(der: &[u8]) -> Result<PrivateKey, AuthError> {
     {
         return Err(wrong_curve(curve));
     }
-    let secret = p256::SecretKey::from_sec1_der(der)
-        .map_err(|e| invalid(format!("bad SEC1 P-256 key: {e}")))?;
-    p256_key(secret)
+    p256_key(KeyPair::p256_sec1(der))
 }
 
 fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, AuthError> {
@@ -253,14 +243,10 @@ fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, AuthError> {
         if curve != PRIME256V1 {
             return Err(wrong_curve(curve));
         }
-        let secret = p256::SecretKey::from_pkcs8_der(der)
-            .map_err(|e| invalid(format!("bad PKCS#8 P-256 key: {e}")))?;
-        p256_key(secret)
+        p256_key(KeyPair::p256(der))
     } else if algorithm == RSA_ENCRYPTION {
-        check_rsa_size(info.private_key)?;
-        let key = rsa::RsaPrivateKey::from_pkcs8_der(der)
-            .map_err(|e| invalid(format!("bad PKCS#8 RSA key: {e}")))?;
-        rsa_key(key)
+        // A PKCS#8 RSA key wraps the PKCS#1 one.
+        from_pkcs1(info.private_key)
     } else {
         let found = match algorithm.to_string().as_str() {
             "1.3.101.112" => "an Ed25519 key".to_string(),
@@ -273,44 +259,36 @@ fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, AuthError> {
     }
 }
 
-/// Refuses an RSA key longer than [`MAX_RSA_BITS`] from its PKCS#1 structure alone, before the
-/// costly consistency checks.
-fn check_rsa_size(pkcs1: &[u8]) -> Result<(), AuthError> {
-    let Ok(parsed) = rsa::pkcs1::RsaPrivateKey::try_from(pkcs1) else {
-        // Malformed: the full parse reports it.
-        return Ok(());
-    };
+/// Checks an RSA key's size from its PKCS#1 structure alone, before aws-lc's costly
+/// consistency checks: at least [`MIN_RSA_BITS`], at most [`MAX_RSA_BITS`]. Its bits.
+fn check_rsa_size(parsed: &pkcs1::RsaPrivateKey<'_>) -> Result<usize, AuthError> {
     let modulus = parsed.modulus.as_bytes();
     let leading = modulus.iter().take_while(|b| **b == 0).count();
-    let bits = (modulus.len() - leading) * 8;
+    let significant = &modulus[leading..];
+    let bits = match significant.first() {
+        Some(top) => (significant.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
+        None => 0,
+    };
     if bits > MAX_RSA_BITS {
         return Err(invalid(format!(
             "the RSA key has {bits} bits; at most {MAX_RSA_BITS} are accepted (RS256 needs 2048)"
         )));
     }
-    Ok(())
-}
-
-fn from_pkcs1(der: &[u8]) -> Result<PrivateKey, AuthError> {
-    check_rsa_size(der)?;
-    let key = rsa::RsaPrivateKey::from_pkcs1_der(der)
-        .map_err(|e| invalid(format!("bad PKCS#1 RSA key: {e}")))?;
-    rsa_key(key)
-}
-
-fn rsa_key(key: rsa::RsaPrivateKey) -> Result<PrivateKey, AuthError> {
-    let bits = key.size() * 8;
     if bits < MIN_RSA_BITS {
         return Err(invalid(format!(
             "the RSA key has {bits} bits; RS256 needs at least {MIN_RSA_BITS}"
         )));
     }
-    let pkcs1 = key
-        .to_pkcs1_der()
-        .map_err(|e| invalid(format!("cannot re-encode the RSA key: {e}")))?;
+    Ok(bits)
+}
+
+fn from_pkcs1(der: &[u8]) -> Result<PrivateKey, AuthError> {
+    let parsed = pkcs1::RsaPrivateKey::try_from(der)
+        .map_err(|e| invalid(format!("bad PKCS#1 RSA key: {e}")))?;
+    let bits = check_rsa_size(&parsed)?;
     Ok(PrivateKey {
         kind: KeyType::Rsa { bits },
-        key: EncodingKey::from_rsa_der(pkcs1.as_bytes()),
+        key: KeyPair::rsa(der).map_err(invalid)?,
     })
 }
 
@@ -351,7 +329,8 @@ mod tests {
     fn sec1_and_pkcs8_forms_give_the_same_key() {
         let a = load(fixture!("ec-p256-sec1.pem")).unwrap();
         let b = load(fixture!("ec-p256-pkcs8.der")).unwrap();
-        assert_eq!(a.key.as_bytes(), b.key.as_bytes());
+        assert_eq!(a.key.public_key(), b.key.public_key());
+        assert_eq!(a.key.public_key().len(), 65, "an uncompressed P-256 point");
     }
 
     #[test]

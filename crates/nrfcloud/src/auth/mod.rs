@@ -12,6 +12,8 @@
 mod jwt;
 #[cfg(feature = "jwt")]
 mod keys;
+#[cfg(feature = "jwt")]
+mod signer;
 
 use std::fmt;
 
@@ -19,8 +21,6 @@ use nrfcloud_api::{Authorize, Operation, Scheme};
 use reqwest::header::HeaderValue;
 
 pub use crate::error::AuthError;
-#[cfg(feature = "jwt")]
-pub(crate) use jwt::install_crypto_provider;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub use jwt::{
