@@ -148,8 +148,9 @@ pub struct RunArgs {
     /// invalid].
     #[arg(long)]
     pub skip_invalid: bool,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    /// At most this many requests in flight; the run starts with 2, grows while answers come
+    /// back fast and unthrottled, halves on 429 or 5xx.
+    #[arg(long, default_value_t = 32, value_name = "N")]
     pub concurrency: usize,
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 3600, value_name = "SECS")]
@@ -644,6 +645,10 @@ pub struct Sim {
     /// Answer every Nth request 429.
     #[arg(long, value_name = "N")]
     pub rate_limit_every: Option<u32>,
+    /// A token bucket of R requests per second (a second's worth of burst): requests that find
+    /// it empty get 429 with Retry-After.
+    #[arg(long, value_name = "R")]
+    pub rate_limit_per_sec: Option<f64>,
     /// Delay every request by this many milliseconds.
     #[arg(long, value_name = "MS")]
     pub delay_ms: Option<u64>,

@@ -2,7 +2,10 @@
 //! bulk rows and FOTA outcomes per device. Every random choice comes from a generator seeded by the simulator seed and reset
 //! whenever the faults are set, so the same seed and the same requests give the same faults.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
 
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
@@ -36,6 +39,12 @@ pub struct Faults {
     pub rate_limit_every: Option<u32>,
     /// The `Retry-After` value of those 429s, in seconds (default 1).
     pub retry_after_secs: u64,
+    /// A time-based rate limit: a token bucket refilled with this many requests per second,
+    /// holding [`Self::rate_limit_burst`]; a request that finds it empty gets 429 with a
+    /// `Retry-After` of the seconds until the next token (at least 1), unprocessed.
+    pub rate_limit_per_sec: Option<f64>,
+    /// The bucket's size (default 0: the rate, rounded up, so one second's worth).
+    pub rate_limit_burst: u32,
     /// Wait this long before handling each request.
     #[serde(rename = "delay_ms", with = "millis")]
     pub delay: Option<Duration>,
@@ -89,6 +98,8 @@ impl Default for Faults {
             error_rate: 0.0,
             rate_limit_every: None,
             retry_after_secs: 1,
+            rate_limit_per_sec: None,
+            rate_limit_burst: 0,
             delay: None,
             drop_rate: 0.0,
             fail_page_after: None,
@@ -134,12 +145,14 @@ pub(crate) enum Verdict {
 pub struct RequestCounts {
     /// API requests received (the simulator's own `/__sim/…` routes are not counted).
     pub received: u64,
-    /// Answered 429 by the `rate_limit_every` fault, unprocessed.
+    /// Answered 429 by the `rate_limit_every` or `rate_limit_per_sec` fault, unprocessed.
     pub rate_limited: u64,
     /// Closed without an answer by the `drop_rate` fault, unprocessed.
     pub dropped: u64,
     /// Answered 500 or 503 by the `error_rate` fault, unprocessed.
     pub failed: u64,
+    /// The most API requests being handled at once (delay included).
+    pub peak_in_flight: u64,
 }
 
 /// The faults in force and the seeded state that makes them reproducible.
@@ -151,6 +164,9 @@ pub(crate) struct FaultState {
     requests: u64,
     pages: u64,
     counts: RequestCounts,
+    in_flight: u64,
+    /// The `rate_limit_per_sec` bucket: tokens left, as of when.
+    bucket: Option<(f64, Instant)>,
 }
 
 impl FaultState {
@@ -162,6 +178,8 @@ impl FaultState {
             requests: 0,
             pages: 0,
             counts: RequestCounts::default(),
+            in_flight: 0,
+            bucket: None,
         }
     }
 
@@ -190,8 +208,11 @@ impl FaultState {
         let drop_draw: f64 = self.rng.random();
         let error_draw: f64 = self.rng.random();
         let unavailable: bool = self.rng.random();
+        let refused_for = self.take_token();
         let f = &self.faults;
-        let verdict = if f
+        let verdict = if let Some(wait) = refused_for {
+            Verdict::Respond(ApiError::rate_limited(wait))
+        } else if f
             .rate_limit_every
             .is_some_and(|k| k > 0 && self.requests.is_multiple_of(u64::from(k)))
         {
@@ -214,7 +235,34 @@ impl FaultState {
             Verdict::Drop => self.counts.dropped += 1,
             Verdict::Pass => {}
         }
+        self.in_flight += 1;
+        self.counts.peak_in_flight = self.counts.peak_in_flight.max(self.in_flight);
         (f.delay, verdict)
+    }
+
+    /// A request counted by [`Self::on_request`] was answered (or its connection closed).
+    pub fn on_done(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    /// Takes a token from the `rate_limit_per_sec` bucket; when it is empty, the whole seconds
+    /// until the next token (at least 1), for `Retry-After`.
+    fn take_token(&mut self) -> Option<u64> {
+        let rate = self.faults.rate_limit_per_sec.filter(|r| *r > 0.0)?;
+        let size = match self.faults.rate_limit_burst {
+            0 => rate.ceil(),
+            n => f64::from(n),
+        };
+        let now = Instant::now();
+        let (tokens, at) = self.bucket.get_or_insert((size, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(size);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            None
+        } else {
+            Some((((1.0 - *tokens) / rate).ceil() as u64).max(1))
+        }
     }
 
     /// Counts a page request; `Err` when this is the one `fail_page_after` picks.

@@ -53,6 +53,17 @@ struct FaultArgs {
     /// Retry-After of those 429s, in seconds.
     #[arg(long, default_value_t = 1)]
     retry_after: u64,
+    /// A token bucket of R requests per second: requests that find it empty get 429.
+    #[arg(long, value_name = "R")]
+    rate_limit_per_sec: Option<f64>,
+    /// The bucket's size [default: R, rounded up].
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        requires = "rate_limit_per_sec"
+    )]
+    rate_limit_burst: u32,
     /// Delay every request by this many milliseconds.
     #[arg(long)]
     delay_ms: Option<u64>,
@@ -76,6 +87,8 @@ impl From<FaultArgs> for Faults {
             error_rate: a.error_rate,
             rate_limit_every: a.rate_limit_every,
             retry_after_secs: a.retry_after,
+            rate_limit_per_sec: a.rate_limit_per_sec,
+            rate_limit_burst: a.rate_limit_burst,
             delay: a.delay_ms.map(Duration::from_millis),
             drop_rate: a.drop_rate,
             fail_page_after: a.fail_page_after,

@@ -75,8 +75,17 @@ async fn handle(
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     // The simulator's own routes (downloads, administration) are never faulted.
+    // Counts the request out of `peak_in_flight` however it ends, dropped futures included.
+    struct Answered(AppState);
+    impl Drop for Answered {
+        fn drop(&mut self) {
+            self.0.faults().on_done();
+        }
+    }
+    let mut _answered = None;
     if !path.starts_with("/__sim/") {
         let (delay, verdict) = shared.faults().on_request();
+        _answered = Some(Answered(shared.clone()));
         if let Some(delay) = delay {
             tokio::time::sleep(delay).await;
         }

@@ -22,6 +22,33 @@ async fn statuses(api: &Api, n: usize) -> Vec<u16> {
     out
 }
 
+/// A bucket of 2 tokens refilled at 0.5/s: two requests pass, the third finds it empty and is
+/// told to come back in the 2 s the next token takes; the counts show it.
+#[tokio::test]
+async fn a_token_bucket_refuses_what_exceeds_its_rate_with_retry_after() {
+    let sim = Simulator::builder()
+        .faults(Faults {
+            rate_limit_per_sec: Some(0.5),
+            rate_limit_burst: 2,
+            ..Faults::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let api = Api::new(&sim);
+    assert_eq!(statuses(&api, 2).await, [200, 200]);
+    let response = api
+        .req(Method::GET, format!("{}/claimed-devices", api.prov))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "2");
+    let counts = sim.request_counts();
+    assert_eq!((counts.received, counts.rate_limited), (3, 1));
+    assert_eq!(counts.peak_in_flight, 1, "one request at a time");
+}
+
 #[tokio::test]
 async fn every_nth_request_is_rate_limited_with_retry_after() {
     let sim = Simulator::builder()

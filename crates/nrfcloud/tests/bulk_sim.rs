@@ -557,3 +557,34 @@ async fn extreme_settings_are_clamped_not_panics() {
     let report = e.bulk_report().unwrap();
     assert_eq!(report.counts.unconfirmed, 2, "{report}");
 }
+
+/// Against a service that allows 2 requests/s with no burst, the 6 uploads are paced and
+/// resent after the 429s: every row is claimed exactly once, none lost or sent twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_run_claims_every_row_once() {
+    let sim = Simulator::builder()
+        .faults(Faults {
+            rate_limit_per_sec: Some(2.0),
+            rate_limit_burst: 1,
+            ..Faults::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let client = client(&sim);
+    let tokens = sim.claim_tokens(6000);
+    let report = client
+        .provisioning()
+        .bulk_claim(Cursor::new(token_lines(&tokens)))
+        .wait()
+        .await
+        .unwrap();
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.counts.succeeded, 6000);
+    let counts = sim.request_counts();
+    // Every request the service answered 429 was resent, and only those.
+    assert_eq!(report.requests, 6 + counts.rate_limited);
+    assert_eq!(counts.received, 6 + counts.rate_limited);
+    sim.set_faults(Faults::default());
+    assert_eq!(claimed_ids(&client).await.len(), 6000);
+}

@@ -17,6 +17,7 @@ pub async fn run(out: &Out, args: Sim) -> Result<(), CliError> {
     let faults = Faults {
         error_rate: args.error_rate,
         rate_limit_every: args.rate_limit_every,
+        rate_limit_per_sec: args.rate_limit_per_sec,
         delay: args.delay_ms.map(Duration::from_millis),
         drop_rate: args.drop_rate,
         ..Faults::default()

@@ -49,7 +49,12 @@ impl<K: Kind + Clone> BulkUpload<K> {
         }
     }
 
-    /// Requests in flight at once (default 4), clamped to 1..=[`MAX_CONCURRENCY`].
+    /// At most this many requests in flight (default [`DEFAULT_CONCURRENCY`]), clamped to
+    /// 1..=[`MAX_CONCURRENCY`]. Within it the run adapts: it starts 2 requests, doubles while
+    /// answers come back unthrottled and as fast as the fastest (up to twice its latency), then
+    /// grows by one per round; a 429 or 5xx halves it and paces new requests just under the
+    /// rate the service granted. A fixed concurrency is `.concurrency(n)` against a service
+    /// that never throttles, reached after a few rounds.
     ///
     /// ```no_run
     /// # fn f(client: nrfcloud::Client, csv: std::fs::File) {

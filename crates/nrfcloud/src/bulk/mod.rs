@@ -29,7 +29,7 @@
 //!    that is not UTF-8 — each with the line of the file ([`RowError`]). [`InvalidRows`] chooses between
 //!    stopping with nothing uploaded (the default) and skipping those rows.
 //! 2. **Chunk** the valid rows into requests of at most 1000 rows and 4 MiB, and **send**
-//!    them with a bounded concurrency (default 4), as `Content-Type: text/csv`. Memory stays
+//!    them with an adaptive concurrency (AIMD, at most 32 by default), as `Content-Type: text/csv`. Memory stays
 //!    flat: rows are read only as fast as they are sent, and a row longer than 256 KiB stops
 //!    the reading.
 //! 3. **Follow** each answer: a synchronous claim answer (`{claimedIds, failed}`) is matched
@@ -44,6 +44,7 @@
 //! A run that cannot finish (deadline, failed request, unreadable input) ends in
 //! [`crate::error::ErrorKind::Bulk`], which carries the report so far ([`crate::Error::bulk_report`]).
 
+mod adaptive;
 mod builder;
 mod chunk;
 mod claims;
@@ -86,6 +87,10 @@ pub enum InvalidRows {
     Skip,
 }
 
+/// The most requests a bulk run keeps in flight unless told otherwise
+/// ([`BulkUpload::concurrency`]): 32 requests of up to 1000 rows. nRF Cloud publishes no rate
+/// limit; the run halves its concurrency at the first 429 or 5xx and paces itself after it.
+pub const DEFAULT_CONCURRENCY: usize = 32;
 /// The most requests a bulk run keeps in flight ([`BulkUpload::concurrency`] clamps to it).
 pub const MAX_CONCURRENCY: usize = 64;
 /// The longest deadline a bulk run takes ([`BulkUpload::deadline`] clamps to it): 30 days.

@@ -1,9 +1,10 @@
 //! One bulk run, end to end, for any [`Kind`].
 //!
-//! A blocking thread reads, validates and chunks the input, handing chunks over a channel as
-//! short as the concurrency (so reading waits for sending: memory stays flat whatever the file
-//! size). Chunks are sent with `buffer_unordered(concurrency)` ([`super::send`]); each
-//! request's answer is mapped back to the lines it carried, written to the journal and the
+//! A blocking thread reads, validates and chunks the input, handing chunks over a channel of
+//! two (so reading waits for sending: memory stays flat whatever the file size). Chunks are
+//! sent as the adaptive limiter allows ([`super::adaptive`]: at most the run's concurrency in
+//! flight; [`super::send`]); each request's answer is mapped back to the lines it carried,
+//! written to the journal and the
 //! report, then the progress callback runs.
 
 use std::{
@@ -17,11 +18,12 @@ use std::{
     time::Duration,
 };
 
-use futures::StreamExt;
+use futures::{StreamExt, stream::FuturesUnordered};
 use tokio::{sync::mpsc, time::Instant};
 
 use super::{
     BulkError, BulkErrorKind, InvalidRows,
+    adaptive::Aimd,
     chunk::{Batch, produce},
     journal::Journal,
     kind::{Input, Kind},
@@ -53,7 +55,7 @@ pub(crate) struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            concurrency: 4,
+            concurrency: super::DEFAULT_CONCURRENCY,
             invalid_rows: InvalidRows::Abort,
             journal: None,
             deadline: Duration::from_secs(3600),
@@ -254,7 +256,8 @@ async fn submit<K: Kind>(
         }))
     });
     let mut tally = Tally::new(ctx.kind.operation(), settings, journal);
-    let (tx, rx) = mpsc::channel::<Batch>(concurrency);
+    // Two chunks ready are enough: the reader builds one far faster than a round trip.
+    let (tx, rx) = mpsc::channel::<Batch>(2);
     let ctx = Arc::new(ctx);
     let deadline = ctx.deadline;
     let producer = {
@@ -265,40 +268,56 @@ async fn submit<K: Kind>(
             })
         })
     };
-    let batches = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|batch| (batch, rx))
-    });
-    let mut answers = std::pin::pin!({
-        let stop = stop.clone();
-        batches
-            .map(move |batch: Batch| {
-                let ctx = ctx.clone();
-                let go = !stop.load(Ordering::SeqCst) && Instant::now() < ctx.deadline;
-                async move {
-                    let sent = match &batch.chunk {
-                        Some(chunk) if go => Some(send(&ctx, chunk).await),
-                        _ => None,
-                    };
-                    (batch, sent)
+    // Started as the limiter allows (adaptive.rs), answered in any order.
+    let mut limiter = Aimd::new(concurrency);
+    let mut in_flight = FuturesUnordered::new();
+    let mut rx = Some(rx);
+    while rx.is_some() || !in_flight.is_empty() {
+        let room = in_flight.len() < limiter.limit();
+        let start_at = limiter.next_start();
+        tokio::select! {
+            biased;
+            Some((batch, sent)) = in_flight.next() => {
+                let sent: Option<Sent> = sent;
+                if let Some(s) = &sent {
+                    limiter.answered(s.started, s.upload_time, s.throttled());
                 }
-            })
-            .buffer_unordered(concurrency)
-    });
-    loop {
-        match tokio::time::timeout_at(deadline + STALL_GRACE, answers.next()).await {
-            Ok(Some((batch, sent))) => {
                 if tally.record(batch, sent) {
                     // Nothing more may be sent: a request failed, the deadline passed, or the
                     // journal cannot record confirmations (unrecorded ones would be sent again).
                     stop.store(true, Ordering::SeqCst);
                 }
             }
-            Ok(None) => break,
+            batch = async {
+                tokio::time::sleep_until(start_at).await;
+                rx.as_mut()?.recv().await
+            }, if room && rx.is_some() => match batch {
+                Some(batch) => {
+                    let ctx = ctx.clone();
+                    let go = !stop.load(Ordering::SeqCst) && Instant::now() < ctx.deadline;
+                    if go && batch.chunk.is_some() {
+                        limiter.started();
+                    }
+                    in_flight.push(async move {
+                        let sent = match &batch.chunk {
+                            Some(chunk) if go => Some(send(&ctx, chunk).await),
+                            _ => None,
+                        };
+                        (batch, sent)
+                    });
+                }
+                None => rx = None,
+            },
             // The input stalled: every answer in flight is in (each ends at the deadline);
             // the reader is left behind on its thread.
-            Err(_) => return tally.stalled(),
+            _ = tokio::time::sleep_until(deadline + STALL_GRACE) => return tally.stalled(),
         }
     }
+    tracing::debug!(
+        peak = limiter.peak(),
+        throttled = limiter.throttled(),
+        "nrfcloud: bulk run's concurrency"
+    );
     let produced = tokio::time::timeout_at(deadline + STALL_GRACE, producer)
         .await
         .unwrap_or(Ok(()));

@@ -48,6 +48,9 @@ pub(crate) struct Sent {
     pub device_ids: Vec<Option<String>>,
     /// Upload requests sent for the chunk, resends included.
     pub requests: u64,
+    /// When the upload started, and how long it took (resends included, polling not).
+    pub started: Instant,
+    pub upload_time: Duration,
     pub bulk_op: Option<BulkOpReport>,
     pub stop: Option<Stop>,
 }
@@ -58,9 +61,21 @@ impl Sent {
             outcomes: vec![outcome; n],
             device_ids: Vec::new(),
             requests,
+            started: Instant::now(),
+            upload_time: Duration::ZERO,
             bulk_op: None,
             stop: Some(stop),
         }
+    }
+
+    /// Whether the service throttled this upload: the retry layer resent it (after a 429 or a
+    /// connection that never opened), or it failed with 429 or 5xx.
+    pub(crate) fn throttled(&self) -> bool {
+        let failed_busy = matches!(
+            &self.stop,
+            Some(Stop::Failed(e)) if e.status().is_some_and(|s| s.as_u16() == 429 || s.is_server_error())
+        );
+        self.requests > 1 || failed_busy
     }
 }
 
@@ -87,9 +102,11 @@ fn request_failed(e: &Error) -> RowOutcome {
 /// Uploads one chunk and follows it to an answer for each row.
 pub(crate) async fn send<K: Kind>(ctx: &Ctx<K>, chunk: &Chunk) -> Sent {
     let n = chunk.rows.len();
+    let started = Instant::now();
     let upload = tokio::time::timeout_at(ctx.deadline, ctx.kind.upload(&ctx.client, chunk));
     let (answer, requests) = counting_attempts(upload).await;
-    match answer {
+    let upload_time = started.elapsed();
+    let mut sent = match answer {
         Err(_) => {
             let reason = "the deadline passed while the request was in flight".into();
             Sent::stopped(
@@ -107,6 +124,8 @@ pub(crate) async fn send<K: Kind>(ctx: &Ctx<K>, chunk: &Chunk) -> Sent {
             outcomes,
             device_ids,
             requests,
+            started,
+            upload_time,
             bulk_op: None,
             stop: None,
         },
@@ -126,11 +145,16 @@ pub(crate) async fn send<K: Kind>(ctx: &Ctx<K>, chunk: &Chunk) -> Sent {
                 outcomes,
                 device_ids: ctx.kind.revealed_ids(chunk),
                 requests,
+                started,
+                upload_time,
                 bulk_op: Some(op),
                 stop,
             }
         }
-    }
+    };
+    sent.started = started;
+    sent.upload_time = upload_time;
+    sent
 }
 
 /// Follows the bulk operation `op` of `n` rows until it ends or the deadline passes.
