@@ -49,12 +49,13 @@ impl<K: Kind + Clone> BulkUpload<K> {
         }
     }
 
-    /// At most this many requests in flight (default [`DEFAULT_CONCURRENCY`]), clamped to
+    /// At most this many requests in flight (default
+    /// [`DEFAULT_CONCURRENCY`](crate::bulk::DEFAULT_CONCURRENCY)), clamped to
     /// 1..=[`MAX_CONCURRENCY`]. Within it the run adapts: it starts 2 requests, doubles while
     /// answers come back unthrottled and as fast as the fastest (up to twice its latency), then
     /// grows by one per round; a 429 or 5xx halves it and paces new requests just under the
-    /// rate the service granted. A fixed concurrency is `.concurrency(n)` against a service
-    /// that never throttles, reached after a few rounds.
+    /// rate the service granted. Against a service that never throttles it reaches `requests`
+    /// after a few rounds.
     ///
     /// ```no_run
     /// # fn f(client: nrfcloud::Client, csv: std::fs::File) {
