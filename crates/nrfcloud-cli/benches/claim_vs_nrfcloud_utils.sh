@@ -13,7 +13,7 @@
 #   NRFCLOUD_SIM_BIN  the simulator    [default: <repo>/target/debug/nrfcloud-sim]
 #   ROWS              tokens to claim  [default: 100000]
 #   DELAYS            delays in ms     [default: "0 300"]
-#   CONCURRENCY       our --concurrency [default: 4, the CLI's default]
+#   CONCURRENCY       our --concurrency, the most in flight [default: 32, the CLI's default; adaptive within it]
 #   BENCH_TOOLS       where the nrfcloud-utils venv lives [default: <repo>/.ci/.tools, git-ignored]
 #   KEEP_WORK=1       keep the scratch directory (/tmp/bench-claim.XXXXXX) with the logs
 #                     (kept anyway when the script fails)
@@ -62,7 +62,7 @@ NRFCLOUD_BIN="${NRFCLOUD_BIN:-$root/target/debug/nrfcloud}"
 NRFCLOUD_SIM_BIN="${NRFCLOUD_SIM_BIN:-$root/target/debug/nrfcloud-sim}"
 ROWS="${ROWS:-100000}"
 DELAYS="${DELAYS:-0 300}"
-CONCURRENCY="${CONCURRENCY:-4}"
+CONCURRENCY="${CONCURRENCY:-32}"
 BENCH_TOOLS="${BENCH_TOOLS:-$root/.ci/.tools}"
 SEED=0
 
