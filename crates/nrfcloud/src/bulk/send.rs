@@ -56,13 +56,18 @@ pub(crate) struct Sent {
 }
 
 impl Sent {
-    fn stopped(outcome: RowOutcome, n: usize, requests: u64, stop: Stop) -> Self {
+    fn stopped(
+        outcome: RowOutcome,
+        n: usize,
+        (requests, started, upload_time): (u64, Instant, Duration),
+        stop: Stop,
+    ) -> Self {
         Self {
             outcomes: vec![outcome; n],
             device_ids: Vec::new(),
             requests,
-            started: Instant::now(),
-            upload_time: Duration::ZERO,
+            started,
+            upload_time,
             bulk_op: None,
             stop: Some(stop),
         }
@@ -106,17 +111,18 @@ pub(crate) async fn send<K: Kind>(ctx: &Ctx<K>, chunk: &Chunk) -> Sent {
     let upload = tokio::time::timeout_at(ctx.deadline, ctx.kind.upload(&ctx.client, chunk));
     let (answer, requests) = counting_attempts(upload).await;
     let upload_time = started.elapsed();
-    let mut sent = match answer {
+    let timing = (requests, started, upload_time);
+    match answer {
         Err(_) => {
             let reason = "the deadline passed while the request was in flight".into();
             Sent::stopped(
                 RowOutcome::Unconfirmed { reason },
                 n,
-                requests,
+                timing,
                 Stop::Deadline,
             )
         }
-        Ok(Err(e)) => Sent::stopped(request_failed(&e), n, requests, Stop::Failed(e)),
+        Ok(Err(e)) => Sent::stopped(request_failed(&e), n, timing, Stop::Failed(e)),
         Ok(Ok(Answer::Rows {
             outcomes,
             device_ids,
@@ -151,10 +157,7 @@ pub(crate) async fn send<K: Kind>(ctx: &Ctx<K>, chunk: &Chunk) -> Sent {
                 stop,
             }
         }
-    };
-    sent.started = started;
-    sent.upload_time = upload_time;
-    sent
+    }
 }
 
 /// Follows the bulk operation `op` of `n` rows until it ends or the deadline passes.
