@@ -60,6 +60,8 @@ pub const REST: &[Step] = &[
     step!("open-response-enum-values", open_response_enum_values, 15),
     step!("open-shared-response-enums", open_shared_response_enums, 7),
     step!("lenient-numbers", lenient_numbers, 7),
+    step!("fractional-uncertainty", fractional_uncertainty, 6),
+    step!("location-history-security", location_history_security, 2),
     step!("lenient-timestamps", lenient_timestamps, 1),
     step!("any-json-messages", any_json_messages, 1),
     step!("lenient-response-strings", lenient_response_strings, 46),
@@ -932,6 +934,53 @@ pub fn lenient_numbers(doc: &mut Value) -> Vec<String> {
             json!({"description": "A number the service may send as a JSON string.", "type": "string"}),
         );
     }
+    touched
+}
+
+/// Location answers declare `uncertainty` an integer, but the service sends metres with
+/// decimals (14.772 for a Wi-Fi fix in Nordic's location tests; "15.066" in captured history), so
+/// an integer would refuse a real fix. Every `uncertainty` declared `integer` becomes `number`.
+pub fn fractional_uncertainty(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return touched;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        if let Some(prop) = schema.pointer_mut("/properties/uncertainty")
+            && prop.get("type").and_then(Value::as_str) == Some("integer")
+        {
+            prop["type"] = json!("number");
+            touched.push(format!(
+                "/components/schemas/{}/properties/uncertainty",
+                esc(name)
+            ));
+        }
+    }
+    touched
+}
+
+/// GetLocationHistory and DeleteLocationHistory declare no `security`, so a generated client
+/// sends them without credentials and the service answers 401. Nordic's own examples call them
+/// with the API key (confirmed); proxies holding only a service key use a JWT, as on the other
+/// location endpoints (whether the live service takes one here is [UNCERTAIN]). Both schemes
+/// are declared; a client with an API key sends that first.
+pub fn location_history_security(doc: &mut Value) -> Vec<String> {
+    let mut touched = Vec::new();
+    for_each_op(doc, |ptr, op, _| {
+        let id = op.get("operationId").and_then(Value::as_str);
+        if matches!(id, Some("GetLocationHistory" | "DeleteLocationHistory"))
+            && op.get("security").is_none()
+        {
+            op.insert(
+                "security".into(),
+                json!([{"Simple Token": []}, {"JSON Web Token": []}]),
+            );
+            touched.push(format!("{ptr}/security"));
+        }
+    });
     touched
 }
 
