@@ -965,7 +965,7 @@ pub fn fractional_uncertainty(doc: &mut Value) -> Vec<String> {
 /// GetLocationHistory and DeleteLocationHistory declare no `security`, so a generated client
 /// sends them without credentials and the service answers 401. Nordic's own examples call them
 /// with the API key (confirmed); proxies holding only a service key use a JWT, as on the other
-/// location endpoints (whether the live service takes one here is [UNCERTAIN]). Both schemes
+/// location endpoints (whether the live service takes one here is \[UNCERTAIN\]). Both schemes
 /// are declared; a client with an API key sends that first.
 pub fn location_history_security(doc: &mut Value) -> Vec<String> {
     let mut touched = Vec::new();
