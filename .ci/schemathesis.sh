@@ -96,15 +96,16 @@ PY
 rest_doc="$out_dir/rest.patched.json"
 prov_doc="$root/openapi/nrfcloud-provisioning.json"
 
-# Free ports on 127.0.0.1 (--port 0); the simulator prints its hosts and API key as NAME=value.
+# Free ports on 127.0.0.1 (--port 0); the simulator prints its hosts, API key, team id and
+# Organization Auth Token, organization and project as NAME=value (seven lines).
 "$sim_bin" serve --port 0 --seed "$SIM_SEED" >"$work/sim.env" 2>"$work/sim.log" &
 sim_pid=$!
 for _ in $(seq 100); do
-  if [ "$(wc -l <"$work/sim.env")" -ge 4 ]; then break; fi
+  if [ "$(wc -l <"$work/sim.env")" -ge 7 ]; then break; fi
   if ! kill -0 "$sim_pid" 2>/dev/null; then cat "$work/sim.log" >&2; echo "nrfcloud-sim exited" >&2; exit 1; fi
   sleep 0.1
 done
-if [ "$(wc -l <"$work/sim.env")" -lt 4 ]; then cat "$work/sim.log" >&2; echo "nrfcloud-sim printed no hosts" >&2; exit 1; fi
+if [ "$(wc -l <"$work/sim.env")" -lt 7 ]; then cat "$work/sim.log" >&2; echo "nrfcloud-sim printed no hosts" >&2; exit 1; fi
 set -a
 # shellcheck disable=SC1091
 . "$work/sim.env"
@@ -183,13 +184,32 @@ job_c = call("POST", f"{rest}/v1/fota-jobs", {"bundleId": bundle_1, "deviceIds":
 call("POST", f"{rest}/v1/devices/{dev_a}/messages", {"message": {"appId": "TEMP", "data": "1"}})
 print("seeded FOTA:", bundle_1, bundle_2, job_a, job_b, job_c)
 
+# Location Services take no API key: the operations the document secures with the "Service
+# Evaluation Token" get the team's evaluation token instead (configured per operation below).
+# Two fixes recorded for device A give location history to list and to delete.
+eval_token = call("POST", f"{rest}/v1/account/service-evaluation-token")["token"]
+def eval_call(path, body):
+    headers = {"Authorization": f"Bearer {eval_token}", "Content-Type": "application/json", "x-custom-device-id": dev_a}
+    req = urllib.request.Request(f"{rest}/v1{path}", json.dumps(body).encode(), headers, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+aps = [{"macAddress": "40:01:7a:c9:10:22"}, {"macAddress": "40:01:7a:c9:10:23"}]
+eval_call("/location/ground-fix", {"wifi": aps})
+eval_call("/location/ground-fix", {"lte": [{"mcc": 242, "mnc": 1, "eci": 33703712, "tac": 2305}]})
+fixes = [i["id"] for i in call("GET", f"{rest}/v1/location/history?deviceId={dev_a}")["items"]]
+print("seeded location history:", fixes)
+
 # The operations the simulator serves: the routes of its routers, matched with each document.
 def routes(module):
     text = open(f"{root}/crates/nrfcloud-sim/src/{module}/mod.rs").read()
     served = set()
     for path, handlers in re.findall(r'\.route\(\s*"([^"]+)",(.*?)\)\s*(?=\.route\(|$|\n\})', text, re.S):
         if path.startswith("/v1/"):
-            for method in re.findall(r"\b(get|put|post|delete|patch)\(", handlers):
+            # The OAT form of Location Services (/v1/organizations/{org}/projects/{project}/
+            # location/...) is newer than the document; its routes share the handlers of the
+            # documented /v1/location/... ones, which are the ones tested.
+            path = re.sub(r"^/v1/organizations/\{[^}]*\}/projects/\{[^}]*\}/location/", "/v1/location/", path)
+            for method in re.findall(r"\b(get|put|post|delete|patch|head)\(", handlers):
                 served.add((method, path[len("/v1"):]))
     return served
 
@@ -287,6 +307,19 @@ ids("rest", ["ListMessages"], query_deviceId=[dev_a])
 ids("rest", ["CreateFOTAJob"], 0.5, body_bundleId=[bundle_1])
 ids("rest", ["DeleteFOTAJob"], path_jobId=[job_c])
 ids("rest", ["DeleteFirmware"], path_bundleId=[bundle_2])
+ids("rest", ["GetLocationHistory"], query_deviceId=[dev_a])
+ids("rest", ["DeleteLocationHistory"], path_deviceId=[dev_a], path_id=fixes)
+
+# The credential of each operation whose document security has no API key ("Simple Token"):
+# the evaluation token, as an operation-level header that overrides the command line's API key.
+rest_security = {op["operationId"]: op.get("security", []) for item in json.load(open(rest_doc))["paths"].values()
+                 for op in item.values() if isinstance(op, dict) and "operationId" in op}
+eval_ops = sorted(op for _, op in rest_ops
+                  if rest_security[op] and not any("Simple Token" in s for s in rest_security[op])
+                  and any("Service Evaluation Token" in s for s in rest_security[op]))
+print("operations sent the evaluation token:", ", ".join(eval_ops))
+configs["rest"] += (f"[[operations]]\ninclude-operation-id = {toml(eval_ops)}\n"
+                    f"headers = {{ Authorization = {toml('Bearer ' + eval_token)} }}\n\n")
 
 for line in open(f"{work}/excluded.txt").read().splitlines():
     doc, scope, check, reason = line.split("|", 3)

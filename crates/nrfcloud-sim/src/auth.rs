@@ -55,7 +55,7 @@ impl Caller {
     }
 }
 
-fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+pub(crate) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -73,11 +73,11 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     Ok(credential.trim())
 }
 
-fn team_for_key(data: &Data, key: &str) -> Option<TeamIdx> {
+pub(crate) fn team_for_key(data: &Data, key: &str) -> Option<TeamIdx> {
     data.teams.iter().position(|t| t.api_key == key)
 }
 
-fn looks_like_jwt(credential: &str) -> bool {
+pub(crate) fn looks_like_jwt(credential: &str) -> bool {
     credential.split('.').count() == 3
 }
 
@@ -111,7 +111,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-fn verify_jwt(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+pub(crate) fn verify_jwt(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let malformed = || ApiError::unauthorized("malformed JWT");
     let header = jsonwebtoken::decode_header(token).map_err(|_| malformed())?;
     if header.alg != Algorithm::ES256 {

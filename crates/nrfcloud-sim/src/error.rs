@@ -109,6 +109,15 @@ impl ApiError {
         )
     }
 
+    /// 416 / 41600: the `Range` starts beyond the end of the data.
+    pub fn range_not_satisfiable(total: usize) -> Self {
+        Self::new(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            41600,
+            format!("range not satisfiable: the data has {total} bytes"),
+        )
+    }
+
     /// 422 / 42200: validation failed.
     pub fn validation(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, 42200, message)

@@ -14,8 +14,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve both APIs on 127.0.0.1 until Ctrl-C; print their hosts and the API key as
-    /// NAME=value lines.
+    /// Serve both APIs on 127.0.0.1 until Ctrl-C; print their hosts, the API key, the team id,
+    /// and the Organization Auth Token, organization and project as NAME=value lines.
     Serve(Serve),
     /// Write a claim CSV of tokens valid for a simulator started with the same seed.
     Tokens(Tokens),
@@ -161,6 +161,9 @@ fn serve(args: Serve) -> Result<(), String> {
         println!("NRFCLOUD_PROVISIONING_HOST={}", sim.provisioning_host());
         println!("NRFCLOUD_API_KEY={}", sim.api_key());
         println!("NRFCLOUD_TEAM_ID={}", sim.team_id());
+        println!("NRFCLOUD_OAT={}", sim.organization_token());
+        println!("NRFCLOUD_ORG={}", sim.organization());
+        println!("NRFCLOUD_PROJECT={}", sim.project());
         tokio::signal::ctrl_c()
             .await
             .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;

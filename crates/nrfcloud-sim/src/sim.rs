@@ -347,6 +347,85 @@ impl Simulator {
         );
     }
 
+    /// The Organization Auth Token of [`organization`](Self::organization) and
+    /// [`project`](Self::project): `Authorization: Bearer <oat>` on
+    /// `/v1/organizations/{org}/projects/{project}/location/…`, the only credential those URLs
+    /// accept (and accepted nowhere else). Derived from the seed: `oat_` and 48 hex characters.
+    pub fn organization_token(&self) -> &str {
+        &self.shared.oat
+    }
+
+    /// The simulated organization's slug, `sim-org`.
+    pub fn organization(&self) -> &str {
+        rest::location::ORGANIZATION
+    }
+
+    /// The simulated project's slug, `sim-project`.
+    pub fn project(&self) -> &str {
+        rest::location::PROJECT
+    }
+
+    /// How many P-GPS prediction files were downloaded from `/__sim/pgps/…` (200 or 206).
+    pub fn pgps_downloads(&self) -> u64 {
+        self.shared
+            .pgps_downloads
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Records a fix in the main team's location history, as if Location Services had made it
+    /// for `device_id` at `inserted_at` (`service_type` as listed: `WIFI`, `MCELL`, `GNSS`, …).
+    /// The device need not exist. Returns the record's id.
+    ///
+    /// ```
+    /// # async fn f() -> Result<(), nrfcloud_sim::Error> {
+    /// let sim = nrfcloud_sim::Simulator::start().await?;
+    /// let id = sim.add_location("nrf-1", "WIFI", 63.421, 10.4372, 14.772, chrono::Utc::now());
+    /// assert_eq!(sim.location_device_ids(), ["nrf-1"]);
+    /// # let _ = id;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn add_location(
+        &self,
+        device_id: &str,
+        service_type: &str,
+        lat: f64,
+        lon: f64,
+        uncertainty: f64,
+        inserted_at: DateTime<Utc>,
+    ) -> String {
+        let id = self.shared.seeded_uuid("location-history");
+        self.shared.write().teams[0]
+            .locations
+            .add(rest::location::history::LocationRecord {
+                id: id.clone(),
+                device_id: device_id.to_owned(),
+                service_type: service_type.to_owned(),
+                inserted_at,
+                fix: rest::location::Fix {
+                    lat,
+                    lon,
+                    uncertainty,
+                },
+            });
+        id
+    }
+
+    /// The device ids with fixes in the main team's location history, sorted.
+    pub fn location_device_ids(&self) -> Vec<String> {
+        self.shared.read().teams[0].locations.device_ids()
+    }
+
+    /// The main team's location history, oldest first, as `(device id, service type)`.
+    pub fn location_service_types(&self) -> Vec<(String, String)> {
+        self.shared.read().teams[0]
+            .locations
+            .records()
+            .into_iter()
+            .map(|r| (r.device_id, r.service_type))
+            .collect()
+    }
+
     /// Stops both listeners, open connections and background work.
     pub async fn shutdown(mut self) {
         self.shared.cancel.cancel();

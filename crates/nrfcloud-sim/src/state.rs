@@ -25,6 +25,7 @@ use crate::{
         devices::Device,
         firmware::{self, Bundle},
         fota_jobs::FotaJob,
+        location::{EvalToken, history::LocationHistory},
         messages::MessageStore,
     },
     seed::Seed,
@@ -52,6 +53,10 @@ pub(crate) struct Team {
     pub messages: MessageStore,
     /// Public key of the service key (GenerateServiceKeyAndToken), for service JWTs.
     pub service_key: Option<jsonwebtoken::DecodingKey>,
+    /// The service evaluation token (GenerateServiceEvaluationToken), once generated.
+    pub eval_token: Option<EvalToken>,
+    /// Location history: the fixes Location Services made for the team's devices.
+    pub locations: LocationHistory,
 }
 
 impl Team {
@@ -73,6 +78,8 @@ impl Team {
             fota_jobs: BTreeMap::new(),
             messages: MessageStore::default(),
             service_key: None,
+            eval_token: None,
+            locations: LocationHistory::default(),
         }
     }
 }
@@ -140,6 +147,11 @@ pub(crate) struct Shared {
     ids: Mutex<IdGen>,
     /// Counter of [`Shared::seeded_uuid`] and [`Shared::seeded_hex`].
     serial: AtomicU64,
+    /// The Organization Auth Token of the simulated organization and project (location URLs
+    /// under `/v1/organizations/…`).
+    pub oat: String,
+    /// Number of P-GPS prediction files served from `/__sim/pgps/…`.
+    pub pgps_downloads: AtomicU64,
     pub cancel: CancellationToken,
 }
 
@@ -161,6 +173,8 @@ impl Shared {
                 last: ulid::Ulid::nil(),
             }),
             faults: Mutex::new(FaultState::new(seed, faults)),
+            oat: format!("oat_{}", s.hex("organization-auth-token", 0, 24)),
+            pgps_downloads: AtomicU64::new(0),
             seed: s,
             serial: AtomicU64::new(0),
             config,

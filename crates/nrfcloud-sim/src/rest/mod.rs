@@ -1,5 +1,7 @@
 //! The REST API subset (`openapi/nrfcloud-rest.json`), served under `/v1`, plus the
-//! simulator's own unauthenticated `/__sim/bulk/…` and `/__sim/firmware/…` downloads.
+//! simulator's own unauthenticated `/__sim/bulk/…`, `/__sim/firmware/…` and `/__sim/pgps/…`
+//! downloads. Location Services are served under `/v1/location/…` and, for Organization Auth
+//! Tokens, under `/v1/organizations/{org}/projects/{project}/location/…` (same handlers).
 
 pub(crate) mod account;
 pub(crate) mod bulk_ops;
@@ -8,6 +10,7 @@ pub(crate) mod firmware;
 mod firmware_zip;
 pub(crate) mod fota_executions;
 pub(crate) mod fota_jobs;
+pub(crate) mod location;
 pub(crate) mod messages;
 pub(crate) mod onboarding;
 
@@ -16,6 +19,7 @@ use axum::{
     routing::{delete, get, patch, post, put},
 };
 
+use self::location::{agnss, ground_fix, history, pgps};
 use crate::{bulk, state::AppState};
 
 /// Routes of the REST API.
@@ -25,6 +29,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/v1/account/service-key-and-token",
             post(account::service_key_and_token),
+        )
+        .route(
+            "/v1/account/service-evaluation-token",
+            get(account::fetch_evaluation_token).post(account::generate_evaluation_token),
         )
         .route("/v1/devices", get(devices::list).post(onboarding::onboard))
         .route("/v1/devices/public-keys", post(onboarding::public_keys))
@@ -68,10 +76,49 @@ pub(crate) fn router() -> Router<AppState> {
             "/v1/fota-job-executions/{deviceId}/{jobId}",
             get(fota_executions::fetch).patch(fota_executions::update),
         )
+        .route("/v1/location/ground-fix", post(ground_fix::ground_fix))
+        .route("/v1/location/single-cell", get(ground_fix::single_cell))
+        .route("/v1/location/agnss", post(agnss::fetch).head(agnss::size))
+        .route("/v1/location/pgnss", get(pgps::link))
+        .route("/v1/location/pgps", get(pgps::link))
+        .route("/v1/location/history", get(history::list))
+        .route(
+            "/v1/location/history/{deviceId}/{id}",
+            delete(history::delete),
+        )
+        .route(
+            "/v1/organizations/{org}/projects/{project}/location/ground-fix",
+            post(ground_fix::ground_fix),
+        )
+        .route(
+            "/v1/organizations/{org}/projects/{project}/location/single-cell",
+            get(ground_fix::single_cell),
+        )
+        .route(
+            "/v1/organizations/{org}/projects/{project}/location/agnss",
+            post(agnss::fetch).head(agnss::size),
+        )
+        .route(
+            "/v1/organizations/{org}/projects/{project}/location/pgnss",
+            get(pgps::link),
+        )
+        .route(
+            "/v1/organizations/{org}/projects/{project}/location/pgps",
+            get(pgps::link),
+        )
+        .route(
+            "/v1/organizations/{org}/projects/{project}/location/history",
+            get(history::list),
+        )
+        .route(
+            "/v1/organizations/{org}/projects/{project}/location/history/{deviceId}/{id}",
+            delete(history::delete),
+        )
         .route("/__sim/bulk/{id}/uploaded.csv", get(bulk::uploaded))
         .route("/__sim/bulk/{id}/errors.json", get(bulk::error_summary))
         .route(
             "/__sim/firmware/{tenantId}/{bundleId}/{*file}",
             get(firmware::download),
         )
+        .route("/__sim/pgps/{file}", get(pgps::download))
 }
