@@ -75,6 +75,27 @@ impl Clients {
     }
 }
 
+impl Clients {
+    /// A location call of `op`, and whether it goes to the organization-scoped client: it does
+    /// when the client has an Organization Auth Token, unless the request passes a device's own
+    /// JWT through (which only the `/v1/location/…` paths take).
+    pub(crate) fn location_call(
+        &self,
+        op: Op<rest::Client>,
+        passthrough: bool,
+    ) -> (Call<'_, rest::Client>, bool) {
+        let (raw, organization) = match (self.organization(), passthrough) {
+            (Some(org), false) => (org, true),
+            _ => (self.rest(), false),
+        };
+        let call = Call {
+            raw,
+            op: op.operation(),
+        };
+        (call, organization)
+    }
+}
+
 /// One call: the raw client to build the request with, and its operation.
 pub(crate) struct Call<'a, C> {
     pub(crate) raw: &'a C,
@@ -145,6 +166,17 @@ impl<C> Call<'_, C> {
         }
     }
 
+    /// [`Call::run_any`], keeping the response headers (A-GNSS reads `Content-Range`).
+    pub(crate) async fn run_value<T, E: ErrorBody>(
+        &self,
+        send: impl Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+    ) -> Result<ResponseValue<T>> {
+        match self.scoped(send).await {
+            (Ok(v), _) => Ok(v),
+            (Err(e), seen) => Err(self.convert_with(seen, e, |_, _| None).await),
+        }
+    }
+
     /// Awaits a generated call and converts its error.
     pub(crate) async fn run<T: DeserializeOwned, E: ErrorBody>(
         &self,
@@ -181,7 +213,20 @@ impl<C: Generated> Call<'_, C> {
     /// generated calls, returning the raw body: for the reads whose typed decoding would drop a
     /// field the facade needs (`$meta.version`).
     pub(crate) async fn get_bytes(&self, path: &str) -> Result<(ResponseHead, Bytes)> {
-        match self.scoped(self.get(path)).await {
+        self.request_bytes(http::Method::GET, path, http::HeaderMap::new())
+            .await
+    }
+
+    /// `method` `path` (relative to the base URL, already encoded) with `headers`, through the
+    /// same hooks as the generated calls: for the requests whose generated form cannot say
+    /// what the service takes (A-GNSS HEAD with comma-joined `types`).
+    pub(crate) async fn request_bytes(
+        &self,
+        method: http::Method,
+        path: &str,
+        headers: http::HeaderMap,
+    ) -> Result<(ResponseHead, Bytes)> {
+        match self.scoped(self.send_bytes(method, path, headers)).await {
             (
                 Err(_),
                 Observed {
@@ -197,7 +242,12 @@ impl<C: Generated> Call<'_, C> {
         }
     }
 
-    async fn get(&self, path: &str) -> Result<(ResponseHead, Bytes)> {
+    async fn send_bytes(
+        &self,
+        method: http::Method,
+        path: &str,
+        headers: http::HeaderMap,
+    ) -> Result<(ResponseHead, Bytes)> {
         let operation = self.op.operation_id;
         let info = OperationInfo {
             operation_id: self.op.method_name,
@@ -206,8 +256,9 @@ impl<C: Generated> Call<'_, C> {
         let mut request = self
             .raw
             .client()
-            .get(url)
+            .request(method, url)
             .header(ACCEPT, "application/json")
+            .headers(headers)
             .build()
             .map_err(|e| transport(operation, e))?;
         self.raw

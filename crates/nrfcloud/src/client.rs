@@ -6,7 +6,7 @@ use nrfcloud_api::{Inner, provisioning, rest};
 use secrecy::SecretString;
 
 use crate::{
-    auth::Credentials,
+    auth::{Credentials, OrganizationToken},
     error::{ConfigError, Error, Result},
     paths::{ClaimPath, Paths, TagPaths},
     retry::{RetryPolicy, TokioTracing},
@@ -38,6 +38,8 @@ pub struct Client {
 struct Shared {
     raw: Clients,
     paths: Paths,
+    credentials: Arc<Credentials>,
+    insecure_http: bool,
 }
 
 /// The raw generated clients, configured with this client's hosts, credentials, timeouts and
@@ -54,6 +56,7 @@ struct Shared {
 pub struct Clients {
     rest: rest::Client,
     provisioning: provisioning::Client,
+    organization: Option<rest::Client>,
 }
 
 impl Clients {
@@ -65,6 +68,14 @@ impl Clients {
     /// The Provisioning Service client (`<provisioning host>/v1`).
     pub fn provisioning(&self) -> &provisioning::Client {
         &self.provisioning
+    }
+
+    /// The organization-scoped REST client
+    /// (`<organization host>/v1/organizations/{org}/projects/{project}`, authenticated with the
+    /// Organization Auth Token), when [`ClientBuilder::organization`] is set. Only its
+    /// `/location/…` operations are meant for it.
+    pub fn organization(&self) -> Option<&rest::Client> {
+        self.organization.as_ref()
     }
 }
 
@@ -97,6 +108,34 @@ impl Client {
     pub(crate) fn paths(&self) -> Paths {
         self.shared.paths
     }
+
+    pub(crate) fn credentials(&self) -> &Credentials {
+        &self.shared.credentials
+    }
+
+    /// Whether plain HTTP may go to hosts other than loopback ones.
+    pub(crate) fn allows_insecure_http(&self) -> bool {
+        self.shared.insecure_http
+    }
+
+    /// What the service-key signer's per-device token cache has done, when the client signs
+    /// with a service key.
+    ///
+    /// ```no_run
+    /// # fn f(client: nrfcloud::Client) {
+    /// if let Some(stats) = client.token_cache_stats() {
+    ///     println!("{} tokens minted, hit rate {:.3}", stats.minted, stats.hit_rate());
+    /// }
+    /// # }
+    /// ```
+    #[cfg(feature = "jwt")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+    pub fn token_cache_stats(&self) -> Option<crate::auth::TokenCacheStats> {
+        match &self.shared.credentials.jwt {
+            Some(crate::auth::JwtCredential::Service(j)) => Some(j.cache_stats()),
+            _ => None,
+        }
+    }
 }
 
 /// Configures a [`Client`].
@@ -122,6 +161,15 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     insecure_http: bool,
     paths: Paths,
+    organization: Organization,
+}
+
+/// Where the organization-scoped location calls go, and their token.
+#[derive(Default)]
+struct Organization {
+    token: Option<SecretString>,
+    slugs: Option<(String, String)>,
+    host: Option<String>,
 }
 
 impl Default for ClientBuilder {
@@ -136,6 +184,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             insecure_http: false,
             paths: Paths::default(),
+            organization: Organization::default(),
         }
     }
 }
@@ -151,6 +200,12 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("insecure_http", &self.insecure_http)
             .field("paths", &self.paths)
+            .field("organization", &self.organization.slugs)
+            .field("organization_host", &self.organization.host)
+            .field(
+                "organization_token",
+                &self.organization.token.as_ref().map(|_| "[REDACTED]"),
+            )
             .finish()
     }
 }
@@ -210,6 +265,39 @@ impl ClientBuilder {
     /// The location services' evaluation token.
     pub fn service_evaluation_token(mut self, token: impl Into<SecretString>) -> Self {
         self.credentials.evaluation_token = Some(token.into());
+        self
+    }
+
+    /// An Organization Auth Token (OAT, created in the nRF Cloud / Memfault dashboard), for
+    /// Location Services: with it and [`organization`](Self::organization), the location calls
+    /// go to `/v1/organizations/{org}/projects/{project}/location/…` with this token, the
+    /// cloud-to-cloud form nRF Cloud now recommends over service-key JWTs. Other calls keep the
+    /// client's other credentials.
+    ///
+    /// ```
+    /// let client = nrfcloud::Client::builder()
+    ///     .organization_token("oat_…")
+    ///     .organization("my-org", "my-project")
+    ///     .build()?;
+    /// # Ok::<(), nrfcloud::Error>(())
+    /// ```
+    pub fn organization_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.organization.token = Some(token.into());
+        self
+    }
+
+    /// The organization and project slugs of the organization-scoped location URLs (see
+    /// [`organization_token`](Self::organization_token)).
+    pub fn organization(mut self, org: impl Into<String>, project: impl Into<String>) -> Self {
+        self.organization.slugs = Some((org.into(), project.into()));
+        self
+    }
+
+    /// The origin of the organization-scoped URLs. Which host serves them is \[UNCERTAIN\]:
+    /// Nordic's documentation shows only the path, so the default is the REST host
+    /// ([`rest_host`](Self::rest_host)), and this setting is for when it turns out to differ.
+    pub fn organization_host(mut self, origin: impl Into<String>) -> Self {
+        self.organization.host = Some(origin.into());
         self
     }
 
@@ -301,18 +389,58 @@ impl ClientBuilder {
             .user_agent(concat!("nrfcloud-rs/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ConfigError::with_source("cannot build the HTTP client", e))?;
+        let retry = (self.retry, Arc::new(TokioTracing));
+        let organization = match self.organization {
+            Organization {
+                token: Some(token),
+                slugs: Some((org, project)),
+                host,
+            } => {
+                let origin = host.as_deref().unwrap_or(&self.rest_host);
+                let base = base_url("organization host", origin, self.insecure_http)?;
+                let base = format!(
+                    "{base}/organizations/{}/projects/{}",
+                    slug("organization", &org)?,
+                    slug("project", &project)?
+                );
+                let inner = Inner::new()
+                    .with_authorizer(Arc::new(OrganizationToken(token)))
+                    .with_retry(retry.0, retry.1.clone());
+                Some(rest::Client::new_with_client(&base, http.clone(), inner))
+            }
+            Organization {
+                token: None,
+                slugs: None,
+                ..
+            } => None,
+            Organization { token: None, .. } => {
+                return Err(Error::config(
+                    "organization(…) is set without organization_token(…): the organization \
+                     URLs take an Organization Auth Token",
+                ));
+            }
+            Organization { slugs: None, .. } => {
+                return Err(Error::config(
+                    "organization_token(…) is set without organization(org, project): the \
+                     organization URLs need both slugs",
+                ));
+            }
+        };
         let credentials = Arc::new(self.credentials);
         let inner = Inner::new()
             .with_authorizer(credentials.clone())
-            .with_retry(self.retry, Arc::new(TokioTracing));
+            .with_retry(retry.0, retry.1);
         let raw = Clients {
             rest: rest::Client::new_with_client(&rest_base, http.clone(), inner.clone()),
             provisioning: provisioning::Client::new_with_client(&provisioning_base, http, inner),
+            organization,
         };
         Ok(Client {
             shared: Arc::new(Shared {
                 raw,
                 paths: self.paths,
+                credentials,
+                insecure_http: self.insecure_http,
             }),
         })
     }
@@ -350,7 +478,24 @@ fn base_url(what: &str, origin: &str, insecure_http: bool) -> Result<String> {
     Ok(format!("{trimmed}/v1"))
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
+/// An organization or project slug, checked so it stays one path segment.
+fn slug<'a>(what: &str, value: &'a str) -> Result<&'a str> {
+    let ok = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && value != "."
+        && value != "..";
+    if ok {
+        Ok(value)
+    } else {
+        Err(Error::config(format!(
+            "the {what} slug {value:?} must be letters, digits, `-`, `_` or `.`"
+        )))
+    }
+}
+
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };

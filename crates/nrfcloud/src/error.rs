@@ -210,6 +210,24 @@ impl Error {
         .into()
     }
 
+    /// A response that decoded but lacks what the call returns, or whose parts do not add up
+    /// (an A-GNSS payload shorter than its `Content-Range` total), at `path`.
+    pub(crate) fn incomplete(
+        operation: &'static str,
+        path: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        ErrorKind::Decode(DecodeError {
+            operation,
+            status: None,
+            path: path.into(),
+            request_id: None,
+            body: String::new(),
+            source: reason.into().into(),
+        })
+        .into()
+    }
+
     pub(crate) fn config(message: impl Into<String>) -> Self {
         ErrorKind::Config(ConfigError {
             message: message.into(),

@@ -44,6 +44,7 @@ pub mod fota;
 #[doc(hidden)]
 pub mod fuzzing;
 mod ids;
+pub mod location;
 pub mod messages;
 mod observe;
 mod open_enum;

@@ -10,7 +10,11 @@ use std::{
 use secrecy::SecretString;
 use serde::Serialize;
 
-use super::{keys::PrivateKey, signer};
+use super::{
+    device_tokens::{DeviceTokens, TokenCacheStats},
+    keys::PrivateKey,
+    signer,
+};
 use crate::error::AuthError;
 use crate::ids::is_device_id;
 
@@ -72,9 +76,9 @@ fn positive(ttl: Duration) -> Result<Duration, String> {
 }
 
 /// A minted token and when to mint the next one.
-struct Cached {
-    token: SecretString,
-    refresh_at: u64,
+pub(super) struct Cached {
+    pub(super) token: SecretString,
+    pub(super) refresh_at: u64,
 }
 
 /// An ES256 signer with a token cache.
@@ -128,16 +132,27 @@ impl Es256 {
         if let Some(c) = cache.as_ref().filter(|c| now < c.refresh_at) {
             return Ok(c.token.clone());
         }
+        let minted = self.mint(now, claims)?;
+        let token = minted.token.clone();
+        *cache = Some(minted);
+        Ok(token)
+    }
+
+    /// A new token issued at `now`, and when to replace it.
+    fn mint<C: Serialize>(
+        &self,
+        now: u64,
+        claims: impl FnOnce(u64, u64) -> C,
+    ) -> Result<Cached, AuthError> {
         let ttl = self.ttl.as_secs();
         let exp = now + ttl;
         let iat = now.saturating_sub(CLOCK_SKEW.as_secs());
         let token = SecretString::from(signer::encode(self.key.es256()?, &claims(iat, exp))?);
         let margin = (ttl / 5).min(60);
-        *cache = Some(Cached {
-            token: token.clone(),
+        Ok(Cached {
+            token,
             refresh_at: exp - margin,
-        });
-        Ok(token)
+        })
     }
 }
 
@@ -237,10 +252,16 @@ impl fmt::Debug for DeviceJwt {
 /// An ES256 service-key ("proxy") JWT: `aud` = the team id, optional `sub` = a device id,
 /// `iat`, `exp`, signed with the key from
 /// GenerateServiceKeyAndToken. Cached like [`DeviceJwt`]; default lifetime: 1 hour.
+///
+/// One signer serves a whole fleet: a request that names the device it serves (the location
+/// builders' `for_device`) gets a token with that `sub`, from a per-device cache bounded by
+/// [`device_cache`](Self::device_cache) (least recently used tokens are dropped first), so
+/// memory does not grow with the number of devices ever seen.
 pub struct ServiceJwt {
     team_id: String,
     device_id: Option<String>,
     signer: Es256,
+    devices: DeviceTokens,
 }
 
 #[derive(Serialize)]
@@ -270,6 +291,7 @@ impl ServiceJwt {
             team_id,
             device_id: None,
             signer: Es256::new(key, Duration::from_secs(3600))?,
+            devices: DeviceTokens::new(DeviceTokens::DEFAULT_CAPACITY),
         })
     }
 
@@ -341,6 +363,51 @@ impl ServiceJwt {
             exp,
         })
     }
+
+    /// How many per-device tokens are kept (default 10,000, about 0.4 KiB each); the least
+    /// recently used one is dropped for a new device. 0 mints a token for every request.
+    ///
+    /// ```
+    /// # use nrfcloud::auth::{PrivateKey, ServiceJwt};
+    /// # fn f(key: PrivateKey) -> Result<(), nrfcloud::auth::AuthError> {
+    /// let jwt = ServiceJwt::new(key, "a1b2c3d4-0000-4000-8000-000000000001")?
+    ///     .device_cache(50_000);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn device_cache(mut self, capacity: usize) -> Self {
+        self.devices = DeviceTokens::new(capacity);
+        self
+    }
+
+    /// A valid token with `sub` = `device_id`, from the per-device cache when it is not close
+    /// to expiry.
+    ///
+    /// ```no_run
+    /// use nrfcloud::auth::{ExposeSecret, PrivateKey, ServiceJwt};
+    /// let key = PrivateKey::from_file("service-key.pem")?;
+    /// let jwt = ServiceJwt::new(key, "a1b2c3d4-0000-4000-8000-000000000001")?;
+    /// let token = jwt.token_for("nrf-352656100123456")?;
+    /// # Ok::<(), nrfcloud::auth::AuthError>(())
+    /// ```
+    pub fn token_for(&self, device_id: &str) -> Result<SecretString, AuthError> {
+        self.signer.check()?;
+        check_id("device id", device_id)?;
+        let now = unix(self.signer.clock.now());
+        self.devices.get_or_mint(device_id, now, || {
+            self.signer.mint(now, |iat, exp| ServiceClaims {
+                aud: &self.team_id,
+                sub: Some(device_id),
+                iat,
+                exp,
+            })
+        })
+    }
+
+    /// What the per-device cache has done so far.
+    pub fn cache_stats(&self) -> TokenCacheStats {
+        self.devices.stats()
+    }
 }
 
 impl fmt::Debug for ServiceJwt {
@@ -349,6 +416,7 @@ impl fmt::Debug for ServiceJwt {
             .field("team_id", &self.team_id)
             .field("device_id", &self.device_id)
             .field("ttl", &self.signer.ttl)
+            .field("device_cache", &self.devices.stats())
             .finish_non_exhaustive()
     }
 }
@@ -722,5 +790,76 @@ pub(crate) mod tests {
         assert!(!debug.contains(token.expose_secret()), "{debug}");
         assert!(!debug.contains("BEGIN"), "{debug}");
         assert!(debug.contains("dev-1"));
+    }
+
+    #[test]
+    fn one_service_key_mints_one_token_per_device_and_reuses_it_until_the_margin() {
+        let clock = ManualClock::at(3_000_000);
+        let team = "a1b2c3d4-0000-4000-8000-000000000001";
+        let jwt = ServiceJwt::new(ec_key(), team)
+            .unwrap()
+            .ttl(Duration::from_secs(600))
+            .clock(clock.clone());
+        let a = jwt.token_for("nrf-1").unwrap();
+        let b = jwt.token_for("nrf-2").unwrap();
+        assert_eq!(
+            parts(&a).1,
+            serde_json::json!({"aud": team, "sub": "nrf-1", "iat": 2_999_940u64, "exp": 3_000_600u64})
+        );
+        assert_eq!(parts(&b).1["sub"], "nrf-2");
+        clock.advance(Duration::from_secs(539));
+        assert_eq!(
+            jwt.token_for("nrf-1").unwrap().expose_secret(),
+            a.expose_secret()
+        );
+        let stats = jwt.cache_stats();
+        assert_eq!(
+            (stats.minted, stats.hits, stats.cached, stats.capacity),
+            (2, 1, 2, 10_000)
+        );
+        clock.advance(Duration::from_secs(1));
+        let renewed = jwt.token_for("nrf-1").unwrap();
+        assert_eq!(parts(&renewed).1["exp"], 3_001_140u64);
+        assert_eq!(jwt.cache_stats().minted, 3);
+    }
+
+    #[test]
+    fn the_device_cache_is_bounded_and_drops_the_least_recently_used() {
+        let jwt = ServiceJwt::new(ec_key(), "team")
+            .unwrap()
+            .clock(ManualClock::at(3_000_000))
+            .device_cache(2);
+        jwt.token_for("nrf-1").unwrap();
+        jwt.token_for("nrf-2").unwrap();
+        jwt.token_for("nrf-1").unwrap(); // nrf-2 is now the least recently used
+        jwt.token_for("nrf-3").unwrap();
+        jwt.token_for("nrf-1").unwrap();
+        let stats = jwt.cache_stats();
+        assert_eq!((stats.minted, stats.hits, stats.cached), (3, 2, 2));
+        jwt.token_for("nrf-2").unwrap();
+        assert_eq!(jwt.cache_stats().minted, 4);
+        assert_eq!(jwt.cache_stats().hit_rate(), 2.0 / 6.0);
+
+        let uncached = ServiceJwt::new(ec_key(), "team").unwrap().device_cache(0);
+        uncached.token_for("nrf-1").unwrap();
+        uncached.token_for("nrf-1").unwrap();
+        let stats = uncached.cache_stats();
+        assert_eq!(
+            (stats.minted, stats.hits, stats.cached, stats.capacity),
+            (2, 0, 0, 0)
+        );
+    }
+
+    #[test]
+    fn a_device_token_is_refused_for_another_device_and_ids_are_checked() {
+        let device = crate::auth::JwtCredential::from(DeviceJwt::new(ec_key(), "nrf-1").unwrap());
+        assert!(device.token_serving(Some("nrf-1")).is_ok());
+        assert_eq!(
+            device.token_serving(Some("nrf-2")).unwrap_err().to_string(),
+            "invalid token claim: the client's device JWT is for \"nrf-1\"; a request for \"nrf-2\" \
+             needs that device's token or a service key"
+        );
+        let service = ServiceJwt::new(ec_key(), "team").unwrap();
+        assert!(service.token_for("bad id/with slash").is_err());
     }
 }

@@ -9,9 +9,12 @@
 //! has.
 
 #[cfg(feature = "jwt")]
+mod device_tokens;
+#[cfg(feature = "jwt")]
 mod jwt;
 #[cfg(feature = "jwt")]
 mod keys;
+pub(crate) mod serving;
 #[cfg(feature = "jwt")]
 mod signer;
 
@@ -21,6 +24,9 @@ use nrfcloud_api::{Authorize, Operation, Scheme};
 use reqwest::header::HeaderValue;
 
 pub use crate::error::AuthError;
+#[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+pub use device_tokens::TokenCacheStats;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub use jwt::{
@@ -60,10 +66,22 @@ impl From<ServiceJwt> for JwtCredential {
 
 #[cfg(feature = "jwt")]
 impl JwtCredential {
-    fn token(&self) -> Result<SecretString, AuthError> {
-        match self {
-            Self::Device(j) => j.token(),
-            Self::Service(j) => j.token(),
+    /// The token for a request serving `device`: a service key signs one with that `sub`; a
+    /// device's own token serves that device only.
+    fn token_serving(&self, device: Option<&str>) -> Result<SecretString, AuthError> {
+        match (self, device) {
+            (Self::Service(j), Some(device)) => j.token_for(device),
+            (Self::Service(j), None) => j.token(),
+            (Self::Device(j), Some(device)) if device != j.device_id() => {
+                Err(AuthError::InvalidClaim {
+                    reason: format!(
+                        "the client's device JWT is for {:?}; a request for {device:?} needs \
+                         that device's token or a service key",
+                        j.device_id()
+                    ),
+                })
+            }
+            (Self::Device(j), _) => j.token(),
         }
     }
 }
@@ -135,8 +153,25 @@ impl Credentials {
         Ok(())
     }
 
-    /// The `Authorization` value for `op`, minting a JWT when needed.
+    /// Whether the credential `op` gets names the device `serving` names (a JWT with that
+    /// `sub`), so the request needs no `x-custom-device-id`.
+    pub(crate) fn names_device(&self, op: &Operation, serving: &serving::Serving) -> bool {
+        if serving.token.is_some() && op.schemes.contains(&Scheme::Jwt) {
+            return true;
+        }
+        serving.device.is_some() && choose(op.schemes, &self.configured()) == Ok(Some(Scheme::Jwt))
+    }
+
+    /// The `Authorization` value for `op`, minting a JWT when needed: the device token the
+    /// request passes through when it has one and `op` takes a JWT, else a configured
+    /// credential (a service-key JWT with the request's device as `sub`).
     pub(crate) fn header_for(&self, op: &Operation) -> Result<Option<HeaderValue>, AuthError> {
+        let serving = serving::current();
+        if let Some(token) = serving.token.as_ref()
+            && op.schemes.contains(&Scheme::Jwt)
+        {
+            return bearer(token).map(Some);
+        }
         let configured = self.configured();
         let scheme =
             choose(op.schemes, &configured).map_err(|()| AuthError::MissingCredential {
@@ -148,19 +183,47 @@ impl Credentials {
             None => return Ok(None),
             Some(Scheme::ApiKey) => self.api_key.clone(),
             #[cfg(feature = "jwt")]
-            Some(Scheme::Jwt) => self.jwt.as_ref().map(JwtCredential::token).transpose()?,
+            Some(Scheme::Jwt) => self
+                .jwt
+                .as_ref()
+                .map(|j| j.token_serving(serving.device.as_deref()))
+                .transpose()?,
             // `configured()` never offers a JWT without the feature.
             #[cfg(not(feature = "jwt"))]
             Some(Scheme::Jwt) => None,
             Some(Scheme::ServiceEvaluationToken) => self.evaluation_token.clone(),
         };
-        let Some(token) = token else { return Ok(None) };
-        let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
-            .map_err(|_| AuthError::InvalidClaim {
+        token.as_ref().map(bearer).transpose()
+    }
+}
+
+/// `Bearer <token>`, marked sensitive.
+fn bearer(token: &SecretString) -> Result<HeaderValue, AuthError> {
+    let mut value =
+        HeaderValue::try_from(format!("Bearer {}", token.expose_secret())).map_err(|_| {
+            AuthError::InvalidClaim {
                 reason: "the credential has characters that cannot go in an HTTP header".into(),
-            })?;
-        value.set_sensitive(true);
-        Ok(Some(value))
+            }
+        })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// An Organization Auth Token: the only credential of the organization-scoped client, which
+/// serves the location calls at `/v1/organizations/{org}/projects/{project}/location/…`.
+pub(crate) struct OrganizationToken(pub(crate) SecretString);
+
+impl fmt::Debug for OrganizationToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OrganizationToken([REDACTED])")
+    }
+}
+
+impl Authorize for OrganizationToken {
+    fn authorize(&self, _: &Operation) -> Result<Option<HeaderValue>, String> {
+        bearer(&self.0)
+            .map(Some)
+            .map_err(crate::observe::record_refusal)
     }
 }
 
