@@ -3,6 +3,10 @@
 //! organization URLs, the evaluation token, ground fix in both Wi-Fi forms, A-GNSS by size and
 //! ranges, P-GPS downloads without credentials, and location history.
 
+#[allow(dead_code)]
+#[path = "../examples/location.rs"]
+mod location_example;
+
 use std::{io::Cursor, time::Duration};
 
 use chrono::{TimeDelta, Utc};
@@ -459,4 +463,34 @@ async fn a_new_service_key_replaces_the_previous_one() {
     );
     let e = fix().send().await.unwrap_err();
     assert!(e.is_unauthorized(), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_location_example_prints_the_fix_last() {
+    let mut out = Vec::new();
+    let fix = location_example::simulated("nrf-example", &mut out)
+        .await
+        .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0]
+            .starts_with("No credential given: using the embedded simulator (http://127.0.0.1:")
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "a-gnss: {0} bytes for nrf-example (HEAD said {0})",
+            1 + 17 + 1987 + 964 + 11 + 195 + 19 + 7
+        )
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "location: {},{} ±{} m (WIFI)",
+            fix.lat, fix.lon, fix.uncertainty
+        )
+    );
+    assert_eq!(fix.fulfilled_with, FixSource::Wifi);
 }
