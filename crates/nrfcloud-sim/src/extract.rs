@@ -147,6 +147,24 @@ pub(crate) fn date_time(
     .transpose()
 }
 
+/// The part of a store key that orders by time: milliseconds, offset so that times before 1970
+/// sort first too, then `.`, which sorts before any digit.
+pub(crate) fn time_key(t: &chrono::DateTime<chrono::Utc>) -> String {
+    let ordered = (t.timestamp_millis() as u64) ^ (1 << 63);
+    format!("{ordered:020}.")
+}
+
+/// `pageSort`: newest first (`desc`, the default) or oldest first (`asc`).
+pub(crate) fn newest_first(page_sort: Option<&str>) -> Result<bool, ApiError> {
+    match page_sort {
+        None | Some("desc") => Ok(true),
+        Some("asc") => Ok(false),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "pageSort {other:?} is not asc or desc"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

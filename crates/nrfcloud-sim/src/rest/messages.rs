@@ -18,7 +18,7 @@ use super::onboarding::check_device_id;
 use crate::{
     auth::{ApiKey, Caller},
     error::{ApiError, ApiResult},
-    extract::{Body, Path, Query, json, present},
+    extract::{Body, Path, Query, json, newest_first, present, time_key},
     pagination::{Page, PageRequest},
     state::{AppState, timestamp},
 };
@@ -45,13 +45,6 @@ struct Message {
 pub(crate) struct MessageStore {
     by_time: BTreeMap<String, Message>,
     serial: u64,
-}
-
-/// The part of a key that orders by time: milliseconds, offset so that times before 1970 sort
-/// first too, then `.`, which sorts before any digit.
-fn time_key(t: &DateTime<Utc>) -> String {
-    let ordered = (t.timestamp_millis() as u64) ^ (1 << 63);
-    format!("{ordered:020}.")
 }
 
 impl MessageStore {
@@ -194,15 +187,7 @@ pub(crate) async fn list(
             "unsupported filter combination: appId cannot be combined with topic",
         ));
     }
-    let rev = match q.page_sort.as_deref() {
-        None | Some("desc") => true,
-        Some("asc") => false,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "pageSort {other:?} is not asc or desc"
-            )));
-        }
-    };
+    let rev = newest_first(q.page_sort.as_deref())?;
     let page = PageRequest::new(
         &shared,
         q.page_limit.as_deref(),

@@ -18,7 +18,7 @@ use serde_json::json;
 use super::{caller::LocationCaller, fix::Fix};
 use crate::{
     error::{ApiError, ApiResult},
-    extract::{Path, Query, date_time, present},
+    extract::{Path, Query, date_time, newest_first, present, time_key},
     pagination::{Page, PageRequest},
     rest::onboarding::check_device_id,
     state::{AppState, timestamp},
@@ -44,12 +44,6 @@ pub(crate) struct LocationHistory {
     /// Record id → key in `by_time`.
     keys: HashMap<String, String>,
     serial: u64,
-}
-
-/// Milliseconds, offset so that times before 1970 sort first too, then `.`.
-fn time_key(t: &DateTime<Utc>) -> String {
-    let ordered = (t.timestamp_millis() as u64) ^ (1 << 63);
-    format!("{ordered:020}.")
 }
 
 impl LocationHistory {
@@ -162,15 +156,7 @@ pub(crate) async fn list(
         Some(t) => Some(time_key(&(t + TimeDelta::milliseconds(1)))),
         None => date_time("end", q.end.as_deref())?.map(|t| time_key(&t)),
     };
-    let rev = match q.page_sort.as_deref() {
-        None | Some("desc") => true,
-        Some("asc") => false,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "pageSort {other:?} is not asc or desc"
-            )));
-        }
-    };
+    let rev = newest_first(q.page_sort.as_deref())?;
     let page = PageRequest::new(
         &shared,
         q.page_limit.as_deref(),
