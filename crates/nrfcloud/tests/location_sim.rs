@@ -15,7 +15,9 @@ use nrfcloud::{
     Client,
     auth::{DeviceJwt, ExposeSecret, PrivateKey, ServiceJwt},
     error::ErrorKind,
-    location::{AccessPoint, AssistanceType, Fix, FixSource, LteCell, SizeQuery, WifiForm},
+    location::{
+        AccessPoint, AssistanceType, Fix, FixSource, GroundFix, LteCell, SizeQuery, WifiForm,
+    },
 };
 use nrfcloud_sim::Simulator;
 
@@ -65,6 +67,12 @@ fn aps() -> [AccessPoint; 2] {
     ]
 }
 
+/// A Wi-Fi ground fix of the two access points of [`aps`].
+fn wifi_fix(client: &Client) -> GroundFix {
+    let [a, b] = aps();
+    client.location().ground_fix().wifi(a).wifi(b)
+}
+
 fn cell() -> LteCell {
     LteCell::new(242, 1, 2305, 33_703_712).rsrp(-97.0)
 }
@@ -83,16 +91,7 @@ async fn one_client_mints_one_token_per_device_and_keeps_at_most_its_capacity() 
     let sim = start().await;
     let client = jwt_client(&sim, service_jwt(&sim).await.device_cache(2));
     for device in ["nrf-a", "nrf-b", "nrf-a", "nrf-c", "nrf-a", "nrf-b"] {
-        let [a, b] = aps();
-        let fix = client
-            .location()
-            .ground_fix()
-            .for_device(device)
-            .wifi(a)
-            .wifi(b)
-            .send()
-            .await
-            .unwrap();
+        let fix = wifi_fix(&client).for_device(device).send().await.unwrap();
         assert_eq!(fix.fulfilled_with, FixSource::Wifi);
     }
     // a, b minted; a hit; c minted (b, least recently used, dropped); a hit; b minted again.
@@ -192,21 +191,15 @@ async fn a_device_jwt_is_passed_through_as_the_bearer() {
 
     // The API-key client alone cannot call Location Services (refused before sending); with
     // the device's token it is answered, and the fix is the device's.
-    let [a, b] = aps();
     let before = sim.request_counts().received;
-    let refused = api.location().ground_fix().wifi(a.clone()).wifi(b.clone());
     assert_eq!(
-        refused.send().await.unwrap_err().to_string(),
+        wifi_fix(&api).send().await.unwrap_err().to_string(),
         "GetLocationFromCellsOrWifiNetworks accepts a service evaluation token or a JWT, but the \
          client has an API key"
     );
     assert_eq!(sim.request_counts().received, before);
-    let fix = api
-        .location()
-        .ground_fix()
+    let fix = wifi_fix(&api)
         .device_token(token.expose_secret().to_owned())
-        .wifi(a)
-        .wifi(b)
         .send()
         .await
         .unwrap();
@@ -223,13 +216,8 @@ async fn an_organization_token_uses_organization_urls_and_names_the_device_in_a_
         .organization(sim.organization(), sim.project())
         .build()
         .unwrap();
-    let [a, b] = aps();
-    let fix = client
-        .location()
-        .ground_fix()
+    let fix = wifi_fix(&client)
         .for_device("nrf-oat")
-        .wifi(a)
-        .wifi(b)
         .send()
         .await
         .unwrap();
@@ -263,15 +251,7 @@ async fn an_organization_token_uses_organization_urls_and_names_the_device_in_a_
         .organization(sim.organization(), "other-project")
         .build()
         .unwrap();
-    let [a, b] = aps();
-    let e = elsewhere
-        .location()
-        .ground_fix()
-        .wifi(a)
-        .wifi(b)
-        .send()
-        .await
-        .unwrap_err();
+    let e = wifi_fix(&elsewhere).send().await.unwrap_err();
     assert!(e.is_not_found(), "{e}");
 }
 
@@ -290,13 +270,8 @@ async fn the_evaluation_token_works_on_its_own() {
         .service_evaluation_token(fetched.token.expose_secret().to_owned())
         .build()
         .unwrap();
-    let [a, b] = aps();
-    let fix = client
-        .location()
-        .ground_fix()
+    let fix = wifi_fix(&client)
         .for_device("nrf-eval")
-        .wifi(a)
-        .wifi(b)
         .send()
         .await
         .unwrap();
@@ -442,15 +417,7 @@ async fn pgps_predictions_are_downloaded_without_credentials() {
 async fn a_new_service_key_replaces_the_previous_one() {
     let sim = start().await;
     let first = jwt_client(&sim, service_jwt(&sim).await);
-    let [a, b] = aps();
-    let fix = || {
-        first
-            .location()
-            .ground_fix()
-            .for_device("nrf-k")
-            .wifi(a.clone())
-            .wifi(b.clone())
-    };
+    let fix = || wifi_fix(&first).for_device("nrf-k");
     fix().send().await.unwrap();
     let generated = api_client(&sim)
         .account()
