@@ -108,10 +108,12 @@ impl<C> Call<'_, C> {
         self.op.operation_id
     }
 
-    /// Runs `send` in a fresh slot and a tracing span.
+    /// Runs `send` in a fresh slot and a tracing span. The request's future goes on the heap:
+    /// a generated call with its retry loop is large, and unboxed, a debug build copies it
+    /// into each frame of the wrappers around it (enough to overflow a 2 MiB thread).
     async fn scoped<T>(&self, send: impl Future<Output = T>) -> (T, Observed) {
         let span = tracing::debug_span!("nrfcloud", operation = self.op.operation_id);
-        observed(send.instrument(span)).await
+        observed(Box::pin(send.instrument(span))).await
     }
 
     /// Awaits a generated call, converting its error the one way (see [`from_raw`]), but
