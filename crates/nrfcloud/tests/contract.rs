@@ -302,11 +302,7 @@ async fn every_handle_passes_prism_validation() {
     fota_state_and_messages(&client, id).await;
 
     // Location Services
-    // On a worker thread: below this long test's frames, a debug build's stack runs out.
-    let (location_client, origin) = (client.clone(), rest_origin.clone());
-    tokio::spawn(async move { location(&location_client, &origin, id).await })
-        .await
-        .unwrap();
+    location(&client, &rest_origin, id).await;
 
     // Provisioning
     let p = client.provisioning();
@@ -530,8 +526,7 @@ async fn location(client: &Client, rest_origin: &str, id: &str) {
         ));
     }
     for (credential, client, passthrough) in clients {
-        // Boxed: in a debug build the futures of all these builders overflow a test thread.
-        Box::pin(location_with(credential, &client, passthrough, id)).await;
+        location_with(credential, &client, passthrough, id).await;
     }
 }
 
