@@ -23,7 +23,7 @@ Credentials: NRFCLOUD_API_KEY, --api-key-file FILE, or a profile of
 #[command(
     name = "nrfcloud",
     version,
-    about = "The nRF Cloud command line: claim, onboard, devices and their state, bulk operations, provisioning, FOTA, messages, JWTs",
+    about = "The nRF Cloud command line: claim, onboard, devices and their state, bulk operations, provisioning, FOTA, messages, location, JWTs",
     after_help = EXIT_CODES
 )]
 pub struct Cli {
@@ -99,6 +99,9 @@ pub enum Command {
     /// Device messages: list them (newest first) or send one to a device.
     #[command(subcommand)]
     Messages(Messages),
+    /// Location Services: a device's ground fix and A-GNSS data, and the location history.
+    #[command(subcommand)]
+    Location(Location),
     /// Mint a device, service-key (proxy) or Vonage application JWT; only the token goes to stdout.
     #[command(subcommand)]
     Jwt(Jwt),
@@ -485,6 +488,96 @@ pub enum Messages {
         #[arg(long)]
         topic: Option<String>,
     },
+}
+
+/// `nrfcloud location …`.
+#[derive(Subcommand, Debug)]
+pub enum Location {
+    /// Resolve a device's position from its LTE cell and/or Wi-Fi access points.
+    ///
+    /// Location Services take no API key: the request is signed with --service-key, with
+    /// --organization, or else with the team's service evaluation token (read with the key).
+    GroundFix {
+        #[command(flatten)]
+        credential: LocationCredential,
+        /// The serving LTE cell (a single-cell fix without --wifi).
+        #[arg(long, value_name = "MCC,MNC,TAC,ECI", value_parser = parse_cell)]
+        cell: Option<Cell>,
+        /// A Wi-Fi access point's MAC address; repeat (at least 2).
+        #[arg(long = "wifi", value_name = "MAC")]
+        wifi: Vec<String>,
+    },
+    /// Write a device's A-GNSS assistance data to a file.
+    ///
+    /// Location Services take no API key: the request is signed with --service-key, with
+    /// --organization, or else with the team's service evaluation token (read with the key).
+    Agnss {
+        #[command(flatten)]
+        credential: LocationCredential,
+        /// The serving LTE cell, for assistance data of its region.
+        #[arg(long, value_name = "MCC,MNC,TAC,ECI", value_parser = parse_cell)]
+        cell: Option<Cell>,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// List the fixes Location Services recorded, newest first.
+    History {
+        /// Only this device's.
+        #[arg(long = "device", value_name = "DEVICE_ID")]
+        device: Option<String>,
+        /// From this time on (RFC 3339).
+        #[arg(long, value_name = "TIME", requires = "until")]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Up to this time (RFC 3339).
+        #[arg(long, value_name = "TIME", requires = "since")]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        /// Oldest first.
+        #[arg(long)]
+        oldest_first: bool,
+    },
+    /// Delete one recorded fix.
+    DeleteHistory {
+        /// The device id.
+        device_id: String,
+        /// The record's id (`nrfcloud location history` shows it).
+        id: String,
+    },
+}
+
+/// An LTE cell: mobile country and network codes, tracking area code, E-UTRAN cell id.
+pub type Cell = (u16, u16, u32, u32);
+
+fn parse_cell(text: &str) -> Result<Cell, String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let bad = |what: &str| format!("{what} in {text:?} is not a whole number in range");
+    match parts[..] {
+        [mcc, mnc, tac, eci] => Ok((
+            mcc.parse().map_err(|_| bad("the MCC"))?,
+            mnc.parse().map_err(|_| bad("the MNC"))?,
+            tac.parse().map_err(|_| bad("the TAC"))?,
+            eci.parse().map_err(|_| bad("the ECI"))?,
+        )),
+        _ => Err(format!(
+            "{text:?} is not MCC,MNC,TAC,ECI (e.g. 242,1,2305,33703712)"
+        )),
+    }
+}
+
+/// How a ground fix or A-GNSS request is signed. Location Services take no API key: without
+/// --service-key or --organization, the team's service evaluation token is used.
+#[derive(Args, Debug)]
+pub struct LocationCredential {
+    /// The device the request serves.
+    #[arg(long = "device", value_name = "DEVICE_ID")]
+    pub device: Option<String>,
+    /// Sign a JWT for the device with this service key (PEM or DER); the team id is the API
+    /// key's.
+    #[arg(long, value_name = "FILE", conflicts_with = "organization")]
+    pub service_key: Option<PathBuf>,
+    /// Use the Organization Auth Token in NRFCLOUD_OAT, on this organization's project.
+    #[arg(long, num_args = 2, value_names = ["ORG", "PROJECT"])]
+    pub organization: Option<Vec<String>>,
 }
 
 /// `nrfcloud provisioning …`.

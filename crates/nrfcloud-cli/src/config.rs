@@ -66,6 +66,39 @@ pub struct Connection {
     pub rest_host: String,
     /// The Provisioning origin in use.
     pub provisioning_host: String,
+    /// The key and the request timeout, for [`Connection::client_with`].
+    key: nrfcloud::auth::SecretString,
+    timeout: Duration,
+}
+
+impl Connection {
+    /// Another client with the same key, hosts and timeout, and what `adjust` adds (another
+    /// credential, for operations that take no API key).
+    pub fn client_with(
+        &self,
+        adjust: impl FnOnce(nrfcloud::ClientBuilder) -> nrfcloud::ClientBuilder,
+    ) -> Result<nrfcloud::Client, CliError> {
+        Ok(adjust(builder(
+            &self.key,
+            &self.rest_host,
+            &self.provisioning_host,
+            self.timeout,
+        ))
+        .build()?)
+    }
+}
+
+fn builder(
+    key: &nrfcloud::auth::SecretString,
+    rest_host: &str,
+    provisioning_host: &str,
+    timeout: Duration,
+) -> nrfcloud::ClientBuilder {
+    nrfcloud::Client::builder()
+        .api_key(key.clone())
+        .rest_host(rest_host)
+        .provisioning_host(provisioning_host)
+        .timeout(timeout)
 }
 
 /// Builds the client for `global`, warning on `out` when a key file is readable by others.
@@ -103,17 +136,16 @@ pub fn connect(
     let provisioning_host = env("NRFCLOUD_PROVISIONING_HOST")
         .or(chosen.provisioning_host)
         .unwrap_or_else(|| nrfcloud::Client::DEFAULT_PROVISIONING_HOST.to_owned());
-    let builder = nrfcloud::Client::builder()
-        .api_key(key)
-        .rest_host(&rest_host)
-        .provisioning_host(&provisioning_host)
-        .timeout(Duration::from_secs(global.timeout.max(1)));
-    let client = adjust(builder).build()?;
+    let key = nrfcloud::auth::SecretString::from(key);
+    let timeout = Duration::from_secs(global.timeout.max(1));
+    let client = adjust(builder(&key, &rest_host, &provisioning_host, timeout)).build()?;
     Ok(Connection {
         client,
         key_source,
         rest_host,
         provisioning_host,
+        key,
+        timeout,
     })
 }
 

@@ -6,6 +6,7 @@ use nrfcloud::{
     bulk_ops::BulkOpsRequest,
     devices::DeviceExt,
     fota::{Bundle, ExecutionCounts, FotaJob, JobExecution},
+    location::{Fix, HistoryEntry},
     messages::Message,
     provisioning::{ClaimedDevice, ProvisioningCommand, types::ProvisioningRule},
     raw::rest::types::Device,
@@ -338,5 +339,67 @@ impl View for Message {
     /// A message has no id: `--quiet` prints the message itself.
     fn id(&self) -> String {
         self.message.to_string()
+    }
+}
+
+impl View for Fix {
+    const HEADERS: &'static [&'static str] = &["LAT", "LON", "UNCERTAINTY (M)", "FULFILLED WITH"];
+    fn json(&self) -> Value {
+        json!({
+            "lat": self.lat,
+            "lon": self.lon,
+            "uncertainty": self.uncertainty,
+            "fulfilledWith": self.fulfilled_with.to_string(),
+            "anchors": self.anchors,
+        })
+    }
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.lat.to_string(),
+            self.lon.to_string(),
+            self.uncertainty.to_string(),
+            self.fulfilled_with.to_string(),
+        ]
+    }
+    /// A fix has no id: `--quiet` prints `lat,lon`.
+    fn id(&self) -> String {
+        format!("{},{}", self.lat, self.lon)
+    }
+}
+
+impl View for HistoryEntry {
+    const HEADERS: &'static [&'static str] = &[
+        "INSERTED",
+        "DEVICE",
+        "SERVICE",
+        "LAT",
+        "LON",
+        "UNCERTAINTY (M)",
+        "ID",
+    ];
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "deviceId": self.device_id,
+            "serviceType": self.service_type.to_string(),
+            "insertedAt": self.inserted_at,
+            "lat": self.lat,
+            "lon": self.lon,
+            "uncertainty": self.uncertainty,
+        })
+    }
+    fn row(&self) -> Vec<String> {
+        vec![
+            text(&self.inserted_at),
+            self.device_id.clone(),
+            self.service_type.to_string(),
+            self.lat.to_string(),
+            self.lon.to_string(),
+            self.uncertainty.to_string(),
+            self.id.clone(),
+        ]
+    }
+    fn id(&self) -> String {
+        self.id.clone()
     }
 }

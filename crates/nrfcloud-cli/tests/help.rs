@@ -50,8 +50,11 @@ fn every_command_s_help() {
             pending.push(next);
         }
     }
-    // nrfcloud, its 14 commands, and the subcommands of claimed (6), keys (1), devices (7),
+    // nrfcloud, its 15 commands, and the subcommands of claimed (6), keys (1), devices (7),
     // bulk-ops (3), provisioning (2), its commands (3) and rules (2), jwt (3), fota (3), its
-    // bundles (3) and jobs (8), messages (2).
-    assert_eq!(seen, 1 + 14 + 6 + 1 + 7 + 3 + 2 + 3 + 2 + 3 + 3 + 3 + 8 + 2);
+    // bundles (3) and jobs (8), messages (2), location (4).
+    assert_eq!(
+        seen,
+        1 + 15 + 6 + 1 + 7 + 3 + 2 + 3 + 2 + 3 + 3 + 3 + 8 + 2 + 4
+    );
 }

@@ -10,6 +10,7 @@ mod docs;
 mod follow;
 mod fota;
 mod jwt;
+mod location;
 mod messages;
 mod provisioning;
 mod sim;
@@ -38,6 +39,7 @@ pub async fn run(cli: Cli, out: Out) -> Result<(), CliError> {
         Command::Provisioning(args) => provisioning::run(&global, &out, args).await,
         Command::Fota(args) => fota::run(&global, &out, args).await,
         Command::Messages(args) => messages::run(&global, &out, args).await,
+        Command::Location(args) => location::run(&global, &out, args).await,
         Command::Jwt(args) => jwt::run(&out, args),
         Command::Sim(args) => sim::run(&out, args).await,
         Command::Completions { shell } => {

@@ -21,6 +21,7 @@ pub fn nrfcloud(sim: Option<&Simulator>, dir: &Path) -> Command {
         "NRFCLOUD_API_HOST",
         "NRFCLOUD_PROVISIONING_HOST",
         "NRFCLOUD_PROFILE",
+        "NRFCLOUD_OAT",
     ] {
         cmd.env_remove(var);
     }
